@@ -1,42 +1,386 @@
 // SPDX-License-Identifier: GPL-2.0
-/* placeholder until the allocator lands */
+/*
+ * pool_alloc: module load and unload, parameters, and the exported API.
+ *
+ * The entry points only dispatch: to pa_small.c for requests up to
+ * small_max, to pa_large.c above it, and to pa_pool.c for named pools.
+ * pa_internal.h describes the data structures and the lock order.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
-#include <linux/debugfs.h>
-#include "pool_alloc.h"
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include <linux/err.h>
+#include <kunit/visibility.h>
+#include "pa_internal.h"
 
-static struct dentry *pa_dir;
+/* ---- Parameters -------------------------------------------------------- */
 
+static unsigned int pa_param_small_max = PA_SMALL_MAX_DEFAULT;
+
+static int small_max_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(val, 0, &v);
+	if (err) {
+		pr_err("small_max=%s is not a number\n", val);
+		return err;
+	}
+	if (v < PA_SMALL_MAX_MIN || v > PA_SMALL_MAX_MAX) {
+		pr_err("small_max=%u is out of range [%u, %lu]\n",
+		       v, PA_SMALL_MAX_MIN, PA_SMALL_MAX_MAX);
+		return -EINVAL;
+	}
+	if (!pa_small_max_is_class(v)) {
+		pr_err("small_max=%u is not a size class (multiples of 64 up to 1024, of 128 above)\n",
+		       v);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+VISIBLE_IF_KUNIT const struct kernel_param_ops pa_small_max_ops = {
+	.set = small_max_set,
+	.get = param_get_uint,
+};
+EXPORT_SYMBOL_IF_KUNIT(pa_small_max_ops);
+
+/* Fixed at load: the class table is built from it. */
+module_param_cb(small_max, &pa_small_max_ops, &pa_param_small_max, 0444);
+MODULE_PARM_DESC(small_max,
+		 "Largest request served from pools; larger ones use vmalloc or pages (512..8192, default 4096)");
+
+/* ---- Internals --------------------------------------------------------- */
+
+static void *pool_alloc_common(struct pa_pool *pool, size_t size, gfp_t gfp)
+{
+	void *p;
+
+	might_alloc(gfp);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (likely(size <= pa_small_max))
+		p = pa_small_alloc(pool, size, gfp);
+	else
+		p = pa_large_alloc(pool, size, gfp);
+	if (unlikely(!p))
+		atomic64_inc(&pool->failures);
+	return p;
+}
+
+static enum pa_lookup block_query(const void *p, size_t resize,
+				  struct pa_block_info *info)
+{
+	enum pa_lookup found = pa_small_query(p, resize, info);
+
+	if (found == PA_NOT_OURS)
+		found = pa_large_query(p, resize, info);
+	return found;
+}
+
+static void free_common(const void *p, const char *what, unsigned long caller)
+{
+	struct pa_block_info info = { };
+	enum pa_lookup found;
+
+	found = pa_small_free(p, &info);
+	if (found == PA_NOT_OURS)
+		found = pa_large_free(p, &info);
+	if (unlikely(found != PA_LIVE))
+		pa_report_invalid(info.pool, what, p, caller);
+}
+
+/* ---- Public interface -------------------------------------------------- */
+
+/**
+ * pa_pool_alloc() - allocate memory from a named pool
+ * @pool: the pool, or NULL for the default pool
+ * @size: bytes requested
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Requests up to small_max bytes are served from the pool's size classes,
+ * 16-byte aligned, and naturally aligned when @size is a power of two up to
+ * PAGE_SIZE.  Larger requests get vmalloc memory when @gfp allows sleeping,
+ * else whole pages.  __GFP_ZERO and init_on_alloc are honoured.
+ *
+ * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Return: the memory, ZERO_SIZE_PTR when @size is 0, or NULL on failure.
+ */
+void *pa_pool_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
+{
+	return pool_alloc_common(pool ?: pa_default_pool, size, gfp);
+}
+EXPORT_SYMBOL_GPL(pa_pool_alloc);
+
+/**
+ * pa_pool_zalloc() - allocate zeroed memory from a named pool
+ * @pool: the pool, or NULL for the default pool
+ * @size: bytes requested
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Return: as for pa_pool_alloc().
+ */
+void *pa_pool_zalloc(struct pa_pool *pool, size_t size, gfp_t gfp)
+{
+	return pool_alloc_common(pool ?: pa_default_pool, size,
+				 gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(pa_pool_zalloc);
+
+/**
+ * pa_alloc() - allocate memory from the default pool
+ * @size: bytes requested
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Return: as for pa_pool_alloc().
+ */
 void *pa_alloc(size_t size, gfp_t gfp)
 {
-	return kmalloc(size, gfp);
+	return pool_alloc_common(pa_default_pool, size, gfp);
 }
 EXPORT_SYMBOL_GPL(pa_alloc);
 
+/**
+ * pa_zalloc() - allocate zeroed memory from the default pool
+ * @size: bytes requested
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Return: as for pa_pool_alloc().
+ */
+void *pa_zalloc(size_t size, gfp_t gfp)
+{
+	return pool_alloc_common(pa_default_pool, size, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(pa_zalloc);
+
+/**
+ * pa_calloc() - allocate a zeroed array from the default pool
+ * @n: number of elements
+ * @size: size of one element
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Return: as for pa_pool_alloc(); NULL when @n * @size overflows.
+ */
+void *pa_calloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes))) {
+		atomic64_inc(&pa_default_pool->failures);
+		return NULL;
+	}
+	return pool_alloc_common(pa_default_pool, bytes, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(pa_calloc);
+
+/**
+ * pa_realloc() - resize a block
+ * @p: a block from any pool, NULL or ZERO_SIZE_PTR
+ * @new_size: bytes wanted
+ * @gfp: allocation flags for a new block, as for kmalloc()
+ *
+ * A NULL or ZERO_SIZE_PTR @p makes this pa_alloc().  A @new_size of 0 frees
+ * @p.  When @new_size still fits the block, @p is kept; otherwise a new block
+ * from @p's pool receives the contents and @p is freed.  With __GFP_ZERO (or
+ * init_on_alloc) the bytes past the old request are zeroed, as krealloc()
+ * does.  A pointer that is not a live block is refused and reported.
+ *
+ * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Return: the block, ZERO_SIZE_PTR when @new_size is 0, or NULL on failure
+ * (@p is then left intact).
+ */
+void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
+{
+	struct pa_block_info info = { };
+	void *q;
+
+	might_alloc(gfp);
+	if (ZERO_OR_NULL_PTR(p))
+		return pool_alloc_common(pa_default_pool, new_size, gfp);
+	if (!new_size) {
+		free_common(p, "pa_realloc", _RET_IP_);
+		return ZERO_SIZE_PTR;
+	}
+	if (block_query(p, new_size, &info) != PA_LIVE) {
+		pa_report_invalid(info.pool, "pa_realloc", p, _RET_IP_);
+		return NULL;
+	}
+	if (new_size <= info.usable) {
+		if (want_init_on_alloc(gfp) && new_size > info.requested)
+			memset((char *)p + info.requested, 0,
+			       new_size - info.requested);
+		return (void *)p;
+	}
+
+	q = pool_alloc_common(info.pool, new_size, gfp);
+	if (!q)
+		return NULL;
+	memcpy(q, p, info.usable);
+	free_common(p, "pa_realloc", _RET_IP_);
+	return q;
+}
+EXPORT_SYMBOL_GPL(pa_realloc);
+
+/**
+ * pa_free() - free a block
+ * @p: a block from any pool, NULL or ZERO_SIZE_PTR
+ *
+ * Neither the size nor the pool is needed.  A pointer that is not a live
+ * block of this allocator (a kmalloc or stack address, the inside of a block,
+ * a block already freed) is left untouched, counted in invalid_frees and
+ * reported with a rate-limited message naming the caller.
+ *
+ * Context: any context but NMI.
+ */
 void pa_free(const void *p)
 {
-	kfree(p);
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	free_common(p, "pa_free", _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_free);
 
-static int pa_stats_show(struct seq_file *m, void *v)
+/**
+ * pa_usable_size() - the usable size of a block
+ * @p: a block from any pool
+ *
+ * Context: any context but NMI.
+ * Return: the block's size class, or the page-rounded size of a large
+ * allocation; 0 for NULL, ZERO_SIZE_PTR and pointers that are not live
+ * blocks (which are not reported).
+ */
+size_t pa_usable_size(const void *p)
 {
-	seq_puts(m, "allocs: 0\n");
-	return 0;
+	struct pa_block_info info;
+
+	if (ZERO_OR_NULL_PTR(p) || block_query(p, 0, &info) != PA_LIVE)
+		return 0;
+	return info.usable;
 }
-DEFINE_SHOW_ATTRIBUTE(pa_stats);
+EXPORT_SYMBOL_GPL(pa_usable_size);
+
+/**
+ * pa_owns() - whether a pointer is a live block of this allocator
+ * @p: any pointer
+ *
+ * Context: any context but NMI.
+ * Return: true when @p is the start of a live block or large allocation of
+ * any pool.
+ */
+bool pa_owns(const void *p)
+{
+	struct pa_block_info info;
+
+	return !ZERO_OR_NULL_PTR(p) && block_query(p, 0, &info) == PA_LIVE;
+}
+EXPORT_SYMBOL_GPL(pa_owns);
+
+/**
+ * pa_pool_create() - create a named pool
+ * @name: its name: 1 to PA_POOL_NAME_MAX - 1 characters, no '/'; it names
+ *	the pool's debugfs directory
+ * @flags: none are defined yet; must be 0
+ *
+ * Context: process context; may sleep.
+ * Return: the pool, ERR_PTR(-EINVAL) for a bad name or flags,
+ * ERR_PTR(-EEXIST) when the name is in use, ERR_PTR(-ENOMEM).
+ */
+struct pa_pool *pa_pool_create(const char *name, unsigned int flags)
+{
+	might_sleep();
+	if (flags & ~PA_POOL_FLAGS_VALID || !pa_pool_name_valid(name))
+		return ERR_PTR(-EINVAL);
+	return pa_pool_new(name);
+}
+EXPORT_SYMBOL_GPL(pa_pool_create);
+
+/**
+ * pa_pool_destroy() - destroy a named pool and everything allocated from it
+ * @pool: the pool, or NULL
+ *
+ * Blocks still live are freed and reported with pr_warn() (their number and
+ * bytes).  No block of @pool may be used or freed afterwards.
+ *
+ * Context: process context; may sleep.
+ */
+void pa_pool_destroy(struct pa_pool *pool)
+{
+	might_sleep();
+	if (!pool)
+		return;
+	/* Clients cannot name the default pool; only unload destroys it. */
+	if (WARN_ON_ONCE(pool == pa_default_pool))
+		return;
+	pa_pool_free(pool);
+}
+EXPORT_SYMBOL_GPL(pa_pool_destroy);
+
+/**
+ * pa_pool_stats() - take a snapshot of a pool's counters
+ * @pool: the pool, or NULL for the default pool
+ * @out: filled in; see struct pa_stats
+ *
+ * Context: any context but NMI.
+ */
+void pa_pool_stats(struct pa_pool *pool, struct pa_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pa_pool_sum_stats(pool ?: pa_default_pool, out);
+}
+EXPORT_SYMBOL_GPL(pa_pool_stats);
+
+/* ---- Module load and unload -------------------------------------------- */
 
 static int __init pa_init(void)
 {
-	pa_dir = debugfs_create_dir("pool_alloc", NULL);
-	debugfs_create_file("stats", 0444, pa_dir, NULL, &pa_stats_fops);
+	int err;
+
+	err = pa_classes_init(pa_param_small_max);
+	if (WARN_ON_ONCE(err))
+		return err;
+	pa_debugfs_init();
+	pa_default_pool = pa_pool_new("default");
+	if (IS_ERR(pa_default_pool)) {
+		err = PTR_ERR(pa_default_pool);
+		goto err_remove_debugfs;
+	}
+	pr_info("%u size classes up to %u bytes\n", pa_nr_classes,
+		pa_small_max);
 	return 0;
+
+err_remove_debugfs:
+	pa_debugfs_exit();
+	return err;
 }
 
 static void __exit pa_exit(void)
 {
-	debugfs_remove_recursive(pa_dir);
+	struct pa_pool *pool;
+
+	/* Pools their clients left behind are reported and freed. */
+	for (;;) {
+		mutex_lock(&pa_pools_lock);
+		pool = list_first_entry_or_null(&pa_pools, struct pa_pool, node);
+		mutex_unlock(&pa_pools_lock);
+		if (!pool)
+			break;
+		pa_pool_free(pool);
+	}
+	pa_large_exit();
+	pa_debugfs_exit();
 }
+
 module_init(pa_init);
 module_exit(pa_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("pool_alloc placeholder");
+MODULE_DESCRIPTION("pymalloc-style small-object allocator for kernel modules");

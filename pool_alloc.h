@@ -1,7 +1,70 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pool_alloc: a pymalloc-style small-object allocator for kernel modules.
+ *
+ * The interface mirrors kmalloc: the same gfp rules, ZERO_SIZE_PTR for empty
+ * requests, and a free that needs neither a size nor a pool.  Blocks come from
+ * named pools (struct pa_pool); pa_alloc() and friends use the pool "default".
+ * Documentation/pool_alloc.rst describes the design and the debugfs files.
+ */
 #ifndef _POOL_ALLOC_H
 #define _POOL_ALLOC_H
+
 #include <linux/types.h>
+#include <linux/gfp.h>
+
+/* Longest pool name, including the terminating NUL. */
+#define PA_POOL_NAME_MAX	32
+
+/* No pool flags are defined yet; pa_pool_create() refuses any bit set. */
+#define PA_POOL_FLAGS_VALID	0U
+
+struct pa_pool;
+
+/**
+ * struct pa_stats - a snapshot of an allocator pool's counters
+ * @allocs: calls that returned a block (or a large allocation)
+ * @frees: calls that freed one
+ * @failures: allocation calls that returned NULL
+ * @live_blocks: @allocs - @frees
+ * @live_bytes_requested: sum of the sizes asked for by the live blocks
+ * @live_bytes_allocated: sum of their usable sizes (class size or large size)
+ * @large_live: live allocations above small_max
+ * @large_bytes: their usable bytes
+ * @arenas_current: arenas held now
+ * @arenas_highwater: most arenas ever held at once
+ * @arenas_allocated: arenas taken from the page allocator
+ * @arenas_reclaimed: arenas given back to it
+ * @pools_in_use: runs of pages (pymalloc's "pools") assigned to a size class
+ * @pages_held: pages held from the page allocator and vmalloc
+ * @invalid_frees: pa_free()/pa_realloc() of pointers not handed out here
+ *
+ * All counts are since the pool was created.
+ */
+struct pa_stats {
+	u64 allocs, frees, failures;
+	u64 live_blocks;
+	u64 live_bytes_requested;
+	u64 live_bytes_allocated;
+	u64 large_live, large_bytes;
+	u64 arenas_current, arenas_highwater, arenas_allocated, arenas_reclaimed;
+	u64 pools_in_use;
+	u64 pages_held;
+	u64 invalid_frees;
+};
+
 void *pa_alloc(size_t size, gfp_t gfp);
+void *pa_zalloc(size_t size, gfp_t gfp);
+void *pa_calloc(size_t n, size_t size, gfp_t gfp);
+void *pa_realloc(const void *p, size_t new_size, gfp_t gfp);
 void pa_free(const void *p);
-#endif
+size_t pa_usable_size(const void *p);
+bool pa_owns(const void *p);
+
+struct pa_pool *pa_pool_create(const char *name, unsigned int flags);
+void pa_pool_destroy(struct pa_pool *pool);
+void *pa_pool_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
+void *pa_pool_zalloc(struct pa_pool *pool, size_t size, gfp_t gfp);
+void pa_pool_stats(struct pa_pool *pool, struct pa_stats *out);
+
+#endif /* _POOL_ALLOC_H */

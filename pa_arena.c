@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Arenas and runs: pages from the page allocator, cut into runs.
+ *
+ * An arena is taken at PA_ARENA_ORDER when the page allocator has it cheaply,
+ * else at the largest order down to PA_RUN_ORDER that it can give.  Each run
+ * of an arena is entered in pa_run_map so that a block is found from its
+ * address alone.  Runs are handed to size classes by pa_run_get() and come
+ * back through pa_run_put(); see pa_internal.h for the ordering policy and
+ * the locks.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/kmemleak.h>
+#include "pa_internal.h"
+
+/* Run index -> arena, for every run of every arena of every pool. */
+DEFINE_XARRAY_FLAGS(pa_run_map, XA_FLAGS_LOCK_IRQ);
+
+/* ---- Internals --------------------------------------------------------- */
+
+static unsigned long arena_first_index(const struct pa_arena *arena)
+{
+	return page_to_pfn(arena->page) >> PA_RUN_ORDER;
+}
+
+/**
+ * pa_map_store() - set @n consecutive entries of a lookup map
+ * @xa: pa_run_map or the large map
+ * @first: the first index
+ * @n: how many
+ * @entry: the value, or NULL to erase
+ * @gfp: for the map's nodes
+ *
+ * Nodes are allocated outside the xarray lock with @gfp, so this works in
+ * atomic context as well as in sleeping context.  On failure no entry is
+ * left set.
+ *
+ * Context: any context but NMI, as @gfp allows.
+ * Return: 0 or -ENOMEM.
+ */
+int pa_map_store(struct xarray *xa, unsigned long first, unsigned int n,
+		 void *entry, gfp_t gfp)
+{
+	XA_STATE(xas, xa, first);
+	unsigned long flags;
+	unsigned int i = 0;
+
+	do {
+		xas_lock_irqsave(&xas, flags);
+		for (; i < n; i++) {
+			xas_set(&xas, first + i);
+			xas_store(&xas, entry);
+			if (xas_error(&xas))
+				break;
+		}
+		xas_unlock_irqrestore(&xas, flags);
+	} while (xas_nomem(&xas, gfp));
+
+	if (xas_error(&xas)) {
+		/* Undo the indices that were stored. */
+		pa_map_store(xa, first, i, NULL, gfp);
+		return xas_error(&xas);
+	}
+	return 0;
+}
+
+/*
+ * Take pages for an arena: the full order if the page allocator has it without
+ * reclaim, else each smaller order the same way, and the run order last with
+ * the caller's own reclaim policy.
+ */
+static struct page *arena_alloc_pages(gfp_t gfp, unsigned int *order)
+{
+	gfp_t cheap = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_DIRECT_RECLAIM;
+	struct page *page;
+	unsigned int o;
+
+	for (o = PA_ARENA_ORDER; o > PA_RUN_ORDER; o--) {
+		page = alloc_pages(cheap, o);
+		if (page)
+			goto found;
+	}
+	o = PA_RUN_ORDER;
+	page = alloc_pages(gfp, o);
+	if (!page)
+		return NULL;
+found:
+	*order = o;
+	return page;
+}
+
+static struct pa_arena *arena_create(struct pa_pool *pool, gfp_t gfp)
+{
+	gfp_t meta = pa_meta_gfp(gfp);
+	struct pa_arena *arena;
+	unsigned int order, i;
+	struct page *page;
+
+	page = arena_alloc_pages(meta, &order);
+	if (!page)
+		return NULL;
+
+	arena = kzalloc(struct_size(arena, runs, 1U << (order - PA_RUN_ORDER)),
+			meta);
+	if (!arena)
+		goto err_free_pages;
+	arena->pool = pool;
+	arena->page = page;
+	arena->order = order;
+	arena->base = (unsigned long)page_address(page);
+	arena->nr_runs = 1U << (order - PA_RUN_ORDER);
+	arena->nr_free = arena->nr_runs;
+	INIT_LIST_HEAD(&arena->node);
+	INIT_LIST_HEAD(&arena->free_runs);
+	for (i = 0; i < arena->nr_runs; i++) {
+		struct pa_run *run = &arena->runs[i];
+
+		run->arena = arena;
+		run->class = PA_CLASS_NONE;
+		list_add_tail(&run->node, &arena->free_runs);
+	}
+
+	if (pa_map_store(&pa_run_map, arena_first_index(arena), arena->nr_runs,
+			 arena, meta))
+		goto err_free_arena;
+	/*
+	 * Clients keep pointers to other objects in their blocks: let kmemleak
+	 * scan the arena, but never report the arena itself.
+	 */
+	kmemleak_alloc((void *)arena->base, PAGE_SIZE << order, 0, meta);
+	return arena;
+
+err_free_arena:
+	kfree(arena);
+err_free_pages:
+	__free_pages(page, order);
+	return NULL;
+}
+
+/* Give an unlinked arena back; its runs must all be free and unmapped. */
+static void arena_release_pages(struct pa_arena *arena)
+{
+	kmemleak_free((void *)arena->base);
+	__free_pages(arena->page, arena->order);
+}
+
+/* Move @arena to the list for @nr_free free runs, keeping the counts. */
+static void arena_set_free(struct pa_arena *arena, unsigned int nr_free)
+{
+	struct pa_pool *pool = arena->pool;
+
+	lockdep_assert_held(&pool->arena_lock);
+	if (arena->nr_free == arena->nr_runs)
+		pool->nr_empty_arenas--;
+	arena->nr_free = nr_free;
+	if (nr_free == arena->nr_runs)
+		pool->nr_empty_arenas++;
+	list_move(&arena->node, &pool->arenas[nr_free]);
+}
+
+static void arena_link(struct pa_pool *pool, struct pa_arena *arena)
+{
+	lockdep_assert_held(&pool->arena_lock);
+	/* A new arena counts as empty until arena_set_free() says otherwise. */
+	pool->nr_empty_arenas++;
+	list_add(&arena->node, &pool->arenas[arena->nr_free]);
+	pool->arenas_current++;
+	pool->arenas_allocated++;
+	pool->arena_pages += 1UL << arena->order;
+	pool->arenas_highwater = max(pool->arenas_highwater,
+				     pool->arenas_current);
+}
+
+static void arena_unlink(struct pa_pool *pool, struct pa_arena *arena)
+{
+	lockdep_assert_held(&pool->arena_lock);
+	if (arena->nr_free == arena->nr_runs)
+		pool->nr_empty_arenas--;
+	list_del_init(&arena->node);
+	pool->arenas_current--;
+	pool->arenas_reclaimed++;
+	pool->arena_pages -= 1UL << arena->order;
+}
+
+/* The arena with the fewest free runs that still has one. */
+static struct pa_arena *arena_fullest_usable(struct pa_pool *pool)
+{
+	unsigned int n;
+
+	lockdep_assert_held(&pool->arena_lock);
+	for (n = 1; n <= PA_RUNS_PER_ARENA; n++)
+		if (!list_empty(&pool->arenas[n]))
+			return list_first_entry(&pool->arenas[n],
+						struct pa_arena, node);
+	return NULL;
+}
+
+static struct pa_run *arena_take_run(struct pa_arena *arena)
+{
+	struct pa_run *run;
+
+	lockdep_assert_held(&arena->pool->arena_lock);
+	run = list_first_entry(&arena->free_runs, struct pa_run, node);
+	list_del_init(&run->node);
+	arena_set_free(arena, arena->nr_free - 1);
+	return run;
+}
+
+/* ---- Interface to the classes ------------------------------------------ */
+
+/**
+ * pa_run_get() - take a free run for a size class
+ * @pool: the pool whose arenas to use
+ * @gfp: how a new arena may be allocated
+ *
+ * Context: any context but NMI, as @gfp allows.  Takes pool->arena_lock.
+ * Return: a run off every list, class still PA_CLASS_NONE, or NULL.
+ */
+struct pa_run *pa_run_get(struct pa_pool *pool, gfp_t gfp)
+{
+	struct pa_arena *arena;
+	struct pa_run *run;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->arena_lock, flags);
+	arena = arena_fullest_usable(pool);
+	if (arena) {
+		run = arena_take_run(arena);
+		spin_unlock_irqrestore(&pool->arena_lock, flags);
+		return run;
+	}
+	spin_unlock_irqrestore(&pool->arena_lock, flags);
+
+	arena = arena_create(pool, gfp);
+	if (!arena)
+		return NULL;
+
+	spin_lock_irqsave(&pool->arena_lock, flags);
+	arena_link(pool, arena);
+	run = arena_take_run(arena);
+	spin_unlock_irqrestore(&pool->arena_lock, flags);
+	return run;
+}
+
+/**
+ * pa_run_put() - give a run whose blocks are all free back to its arena
+ * @run: the run, off every class list, class reset to PA_CLASS_NONE
+ *
+ * Frees the arena when it becomes empty and the pool already keeps an empty
+ * one.
+ *
+ * Context: any context but NMI.  Takes pool->arena_lock.
+ */
+void pa_run_put(struct pa_run *run)
+{
+	struct pa_arena *arena = run->arena;
+	struct pa_pool *pool = arena->pool;
+	bool release = false;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->arena_lock, flags);
+	list_add(&run->node, &arena->free_runs);
+	arena_set_free(arena, arena->nr_free + 1);
+	/* Hysteresis: keep one empty arena so a boundary loop does not thrash. */
+	if (arena->nr_free == arena->nr_runs && pool->nr_empty_arenas > 1) {
+		arena_unlink(pool, arena);
+		release = true;
+	}
+	spin_unlock_irqrestore(&pool->arena_lock, flags);
+
+	if (release) {
+		pa_map_store(&pa_run_map, arena_first_index(arena),
+			     arena->nr_runs, NULL, GFP_ATOMIC);
+		arena_release_pages(arena);
+		/* A lookup racing with this may still read the descriptor. */
+		kfree_rcu(arena, rcu);
+	}
+}
+
+/**
+ * pa_run_lookup() - find the run that holds an address
+ * @p: any pointer
+ *
+ * Context: rcu_read_lock() held; the result is valid until it is dropped.
+ * Return: the run, or NULL when @p is in no arena.
+ */
+struct pa_run *pa_run_lookup(const void *p)
+{
+	struct pa_arena *arena;
+
+	if (!virt_addr_valid(p))
+		return NULL;
+	arena = xa_load(&pa_run_map, PHYS_PFN(__pa(p)) >> PA_RUN_ORDER);
+	if (!arena)
+		return NULL;
+	return &arena->runs[((unsigned long)p - arena->base) / PA_RUN_SIZE];
+}
+
+/**
+ * pa_arenas_unmap() - remove every arena of a pool from the lookup map
+ * @pool: a pool no longer reachable by its clients
+ *
+ * Context: process context.  The caller waits for an RCU grace period before
+ * pa_arenas_free().
+ */
+void pa_arenas_unmap(struct pa_pool *pool)
+{
+	struct pa_arena *arena;
+	unsigned int n;
+
+	for (n = 0; n <= PA_RUNS_PER_ARENA; n++)
+		list_for_each_entry(arena, &pool->arenas[n], node)
+			pa_map_store(&pa_run_map, arena_first_index(arena),
+				     arena->nr_runs, NULL, GFP_KERNEL);
+}
+
+/**
+ * pa_arenas_free() - free every arena of an unmapped pool, live blocks or not
+ * @pool: the pool, after pa_arenas_unmap() and a grace period
+ *
+ * Context: process context.
+ */
+void pa_arenas_free(struct pa_pool *pool)
+{
+	struct pa_arena *arena, *tmp;
+	unsigned long flags;
+	unsigned int n, i;
+
+	spin_lock_irqsave(&pool->arena_lock, flags);
+	for (n = 0; n <= PA_RUNS_PER_ARENA; n++) {
+		list_for_each_entry_safe(arena, tmp, &pool->arenas[n], node) {
+			for (i = 0; i < arena->nr_runs; i++)
+				kfree(arena->runs[i].state);
+			arena_unlink(pool, arena);
+			arena_release_pages(arena);
+			kfree(arena);
+		}
+	}
+	spin_unlock_irqrestore(&pool->arena_lock, flags);
+}

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every debugfs file of pool_alloc, all read-only:
+ *
+ *   /sys/kernel/debug/pool_alloc/stats           totals over all pools
+ *   /sys/kernel/debug/pool_alloc/classes         per-class table, all pools
+ *   /sys/kernel/debug/pool_alloc/arenas          one line per arena
+ *   /sys/kernel/debug/pool_alloc/pools/<name>/stats and classes
+ *
+ * Documentation/pool_alloc.rst explains every field and column.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include "pa_internal.h"
+
+static struct dentry *pa_debugfs_root;
+static struct dentry *pa_debugfs_pools;
+
+/* ---- stats ------------------------------------------------------------- */
+
+#define STAT(field) { #field, offsetof(struct pa_stats, field) }
+static const struct {
+	const char *name;
+	size_t offset;
+} stat_fields[] = {
+	STAT(allocs), STAT(frees), STAT(failures), STAT(live_blocks),
+	STAT(live_bytes_requested), STAT(live_bytes_allocated),
+	STAT(large_live), STAT(large_bytes),
+	STAT(arenas_current), STAT(arenas_highwater),
+	STAT(arenas_allocated), STAT(arenas_reclaimed),
+	STAT(pools_in_use), STAT(pages_held), STAT(invalid_frees),
+};
+#undef STAT
+/* Every counter of struct pa_stats is printed, and nothing else. */
+static_assert(ARRAY_SIZE(stat_fields) * sizeof(u64) == sizeof(struct pa_stats));
+
+static void stats_print(struct seq_file *m, const struct pa_stats *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(stat_fields); i++)
+		seq_printf(m, "%s: %llu\n", stat_fields[i].name,
+			   *(const u64 *)((const char *)st + stat_fields[i].offset));
+}
+
+static int total_stats_show(struct seq_file *m, void *v)
+{
+	struct pa_stats st = { };
+	struct pa_pool *pool;
+
+	mutex_lock(&pa_pools_lock);
+	list_for_each_entry(pool, &pa_pools, node)
+		pa_pool_sum_stats(pool, &st);
+	mutex_unlock(&pa_pools_lock);
+	stats_print(m, &st);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(total_stats);
+
+static int pool_stats_show(struct seq_file *m, void *v)
+{
+	struct pa_stats st = { };
+
+	pa_pool_sum_stats(m->private, &st);
+	stats_print(m, &st);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pool_stats);
+
+/* ---- classes ----------------------------------------------------------- */
+
+struct class_row {
+	unsigned long runs, blocks, used;
+	unsigned long in_group[PA_RUN_FULL + 1];
+	u64 allocs, frees, requested;
+};
+
+static void class_row_add(struct pa_pool *pool, unsigned int i,
+			  struct class_row *row)
+{
+	struct pa_class *cls = &pool->classes[i];
+	unsigned long flags;
+	unsigned int g;
+
+	spin_lock_irqsave(&cls->lock, flags);
+	row->runs += cls->nr_runs;
+	row->blocks += cls->nr_blocks;
+	row->used += cls->allocs - cls->frees;
+	for (g = 0; g <= PA_RUN_FULL; g++)
+		row->in_group[g] += cls->nr_in_group[g];
+	row->allocs += cls->allocs;
+	row->frees += cls->frees;
+	row->requested += cls->live_bytes_requested;
+	spin_unlock_irqrestore(&cls->lock, flags);
+}
+
+static void class_row_print(struct seq_file *m, unsigned int i,
+			    const struct class_row *row)
+{
+	seq_printf(m, "%5u %5u %6lu %11lu %11lu %6lu %6lu %6lu %6lu %6lu %12llu %12llu %15llu\n",
+		   i, pa_class_size[i], row->runs, row->used,
+		   row->blocks - row->used, row->in_group[PA_RUN_FULL],
+		   row->in_group[3], row->in_group[2], row->in_group[1],
+		   row->in_group[0], row->allocs, row->frees, row->requested);
+}
+
+/* The histogram columns name the quarters of PA_FULLNESS_GROUPS. */
+static_assert(PA_FULLNESS_GROUPS == 4);
+
+static void classes_header(struct seq_file *m)
+{
+	seq_printf(m, "%5s %5s %6s %11s %11s %6s %6s %6s %6s %6s %12s %12s %15s\n",
+		   "class", "size", "pools", "blocks_used", "blocks_free",
+		   "full", "ge75", "ge50", "ge25", "lt25", "allocs", "frees",
+		   "bytes_requested");
+}
+
+static int total_classes_show(struct seq_file *m, void *v)
+{
+	struct pa_pool *pool;
+	unsigned int i;
+
+	classes_header(m);
+	mutex_lock(&pa_pools_lock);
+	for (i = 0; i < pa_nr_classes; i++) {
+		struct class_row row = { };
+
+		list_for_each_entry(pool, &pa_pools, node)
+			class_row_add(pool, i, &row);
+		class_row_print(m, i, &row);
+	}
+	mutex_unlock(&pa_pools_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(total_classes);
+
+static int pool_classes_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	classes_header(m);
+	for (i = 0; i < pa_nr_classes; i++) {
+		struct class_row row = { };
+
+		class_row_add(m->private, i, &row);
+		class_row_print(m, i, &row);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pool_classes);
+
+/* ---- arenas ------------------------------------------------------------ */
+
+/* One character per run: '.' free, '1'-'9' tenths used, '#' full. */
+static char run_fill_char(const struct pa_run *run)
+{
+	unsigned int used, blocks, tenths;
+
+	/* A picture, not an invariant: racy reads are fine. */
+	if (data_race(run->class) == PA_CLASS_NONE)
+		return '.';
+	used = data_race(run->nr_used);
+	blocks = data_race(run->nr_blocks);
+	if (!blocks)
+		return '.';
+	if (used >= blocks)
+		return '#';
+	tenths = clamp(used * 10 / blocks, 1U, 9U);
+	return '0' + tenths;
+}
+
+static void pool_arenas_print(struct seq_file *m, struct pa_pool *pool)
+{
+	char map[PA_RUNS_PER_ARENA + 1];
+	struct pa_arena *arena;
+	unsigned long flags;
+	unsigned int n, i;
+
+	spin_lock_irqsave(&pool->arena_lock, flags);
+	for (n = 0; n <= PA_RUNS_PER_ARENA; n++) {
+		list_for_each_entry(arena, &pool->arenas[n], node) {
+			for (i = 0; i < arena->nr_runs; i++)
+				map[i] = run_fill_char(&arena->runs[i]);
+			map[i] = '\0';
+			seq_printf(m, "%-*s %5u %5u %5u %s\n",
+				   PA_POOL_NAME_MAX - 1, pool->name,
+				   arena->order, arena->nr_runs - arena->nr_free,
+				   arena->nr_runs, map);
+		}
+	}
+	spin_unlock_irqrestore(&pool->arena_lock, flags);
+}
+
+static int arenas_show(struct seq_file *m, void *v)
+{
+	struct pa_pool *pool;
+
+	seq_printf(m, "%-*s %5s %5s %5s %s\n", PA_POOL_NAME_MAX - 1, "pool",
+		   "order", "used", "total", "map");
+	mutex_lock(&pa_pools_lock);
+	list_for_each_entry(pool, &pa_pools, node)
+		pool_arenas_print(m, pool);
+	mutex_unlock(&pa_pools_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(arenas);
+
+/* ---- Interface --------------------------------------------------------- */
+
+/**
+ * pa_debugfs_init() - create /sys/kernel/debug/pool_alloc
+ *
+ * debugfs failures are not fatal: the allocator works without its files.
+ */
+void pa_debugfs_init(void)
+{
+	pa_debugfs_root = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("stats", 0444, pa_debugfs_root, NULL,
+			    &total_stats_fops);
+	debugfs_create_file("classes", 0444, pa_debugfs_root, NULL,
+			    &total_classes_fops);
+	debugfs_create_file("arenas", 0444, pa_debugfs_root, NULL,
+			    &arenas_fops);
+	pa_debugfs_pools = debugfs_create_dir("pools", pa_debugfs_root);
+}
+
+/**
+ * pa_debugfs_exit() - remove every pool_alloc debugfs file
+ */
+void pa_debugfs_exit(void)
+{
+	debugfs_remove_recursive(pa_debugfs_root);
+}
+
+/**
+ * pa_debugfs_add_pool() - create pools/<name>/ for a new pool
+ * @pool: the pool
+ *
+ * Context: process context; pa_pools_lock held, so that no other pool of
+ * that name can be created meanwhile.
+ */
+void pa_debugfs_add_pool(struct pa_pool *pool)
+{
+	lockdep_assert_held(&pa_pools_lock);
+	pool->debugfs = debugfs_create_dir(pool->name, pa_debugfs_pools);
+	debugfs_create_file("stats", 0444, pool->debugfs, pool,
+			    &pool_stats_fops);
+	debugfs_create_file("classes", 0444, pool->debugfs, pool,
+			    &pool_classes_fops);
+}
+
+/**
+ * pa_debugfs_remove_pool() - remove pools/<name>/
+ * @pool: the pool; waits until no reader of its files is left
+ *
+ * Context: process context.
+ */
+void pa_debugfs_remove_pool(struct pa_pool *pool)
+{
+	debugfs_remove_recursive(pool->debugfs);
+	pool->debugfs = NULL;
+}

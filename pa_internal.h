@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pool_alloc internals shared by the pa_*.c files.
+ *
+ * Data layout
+ * ===========
+ * A named pool (struct pa_pool) owns everything it hands out: a table of size
+ * classes, the arenas its small blocks come from, and a list of its large
+ * allocations.  Nothing is shared between pools but the two lookup maps.
+ *
+ *  - An arena (struct pa_arena) is one alloc_pages() block of order
+ *    PA_ARENA_ORDER, or smaller when high orders are unavailable, never
+ *    below PA_RUN_ORDER.  It is cut into runs of PA_RUN_SIZE bytes.
+ *  - A run (struct pa_run) is what pymalloc calls a pool: PA_RUN_SIZE bytes
+ *    of blocks of one size class.  It is called a run here so it cannot be
+ *    confused with struct pa_pool.  Run headers live out of line, in the
+ *    arena descriptor, so blocks start at the run's first byte and a
+ *    power-of-two class is naturally aligned.  Blocks are carved lazily
+ *    (nr_carved), and a freed block is pushed on the run's freelist through
+ *    its first word.  One state byte per block (run->state) says whether the
+ *    block is live and how much of it the caller did not ask for: it makes
+ *    live_bytes_requested exact and catches double and foreign frees.
+ *  - A class (struct pa_class) keeps its partially used runs on fullness
+ *    lists; allocation takes the fullest run, and a run whose last block is
+ *    freed goes back to its arena.  Full runs are on no list.
+ *  - Arenas are listed by their number of free runs.  A new run comes from
+ *    the arena with the fewest free runs (pymalloc's usable_arenas order), so
+ *    lightly used arenas drain and are returned to the page allocator.  One
+ *    empty arena per pool is kept as hysteresis.
+ *  - Large requests (above small_max) are a struct pa_large each: vmalloc
+ *    when the caller may sleep, otherwise alloc_pages_exact().
+ *
+ * Lookup on free: pa_run_map maps (pfn >> PA_RUN_ORDER) of every run of every
+ * arena to its arena; pa_large_map maps (address >> PAGE_SHIFT) of every large
+ * allocation to its descriptor.  Both are read under RCU without locks.
+ * Arena descriptors are freed after a grace period, so a racing lookup of a
+ * stale pointer reads a valid descriptor and is then refused under the class
+ * lock.  pa_pool_destroy() waits for a grace period before freeing the pool.
+ *
+ * Lock order
+ * ==========
+ *  1. pa_pools_lock (mutex)      the list of pools, their debugfs directories
+ *  2. pa_class.lock (spinlock)   \
+ *     pa_pool.arena_lock         | leaf locks: none of them is ever held
+ *     pa_pool.large_lock         / while another is taken
+ *  3. the xarray locks of pa_run_map and pa_large_map (leaf)
+ *
+ * pa_class.lock protects the class's runs: their freelists, counters, state
+ * bytes and fullness lists, and the class counters.  pa_pool.arena_lock
+ * protects the arena lists, each arena's free runs and the arena counters.
+ * pa_pool.large_lock protects the large list and its counters.  Every
+ * spinlock is taken with interrupts disabled: any non-blocking gfp may be used
+ * from hard or soft interrupt context.  Pages are never allocated with a
+ * spinlock held; the caller's gfp decides whether that may sleep.
+ *
+ * Per-CPU caches (planned) will sit between the entry points and the class:
+ * a per-CPU array of blocks per class, refilled and flushed in batches under
+ * pa_class.lock, so the state byte and counters stay exact at the flush.
+ */
+#ifndef _PA_INTERNAL_H
+#define _PA_INTERNAL_H
+
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+#include <linux/rcupdate.h>
+#include <linux/mm.h>
+#include "pool_alloc.h"
+
+/* A run is 16 KiB: pymalloc's pool size, and four blocks of the 4 KiB class. */
+#define PA_RUN_ORDER		2
+#define PA_RUN_SIZE		(PAGE_SIZE << PA_RUN_ORDER)
+/*
+ * Arenas are 256 KiB: large enough to amortise the arena bookkeeping over
+ * 16 runs, small enough that a pool used by one client does not pin a
+ * megabyte, and only order 6, well below the pageblock order that the page
+ * allocator has to compact to satisfy.
+ */
+#define PA_ARENA_ORDER		6
+#define PA_RUNS_PER_ARENA	(1U << (PA_ARENA_ORDER - PA_RUN_ORDER))
+
+/* pymalloc's 64-bit alignment, and the smallest class. */
+#define PA_ALIGN		16
+#define PA_ALIGN_SHIFT		4
+/* small_max may range from pymalloc's 512 to two blocks per run. */
+#define PA_SMALL_MAX_MIN	512
+#define PA_SMALL_MAX_MAX	(PA_RUN_SIZE / 2)
+#define PA_SMALL_MAX_DEFAULT	4096
+/*
+ * Above 512 bytes classes grow by an eighth (so rounding wastes at most
+ * 12.5% of a request), but never by more than 128 bytes: a block's unused
+ * tail then fits its state byte with room for the "free" value.
+ */
+#define PA_COARSE_STEP_MAX	128
+#define PA_MAX_CLASSES		96
+/* Fullness lists per class: quarters of a run. */
+#define PA_FULLNESS_GROUPS	4
+#define PA_RUN_FULL		PA_FULLNESS_GROUPS
+#define PA_CLASS_NONE		0xff
+
+static_assert(PA_RUN_ORDER <= PA_ARENA_ORDER);
+static_assert(PA_SMALL_MAX_DEFAULT >= PA_SMALL_MAX_MIN &&
+	      PA_SMALL_MAX_DEFAULT <= PA_SMALL_MAX_MAX);
+/* nr_blocks of a run of the smallest class must fit a u16. */
+static_assert(PA_RUN_SIZE / PA_ALIGN <= U16_MAX);
+/* State byte: 0 is free, slack + 1 is live; the largest slack is step - 1. */
+static_assert(PA_COARSE_STEP_MAX < 255);
+static_assert(PA_MAX_CLASSES < PA_CLASS_NONE);
+
+struct pa_arena;
+
+/* A run of PA_RUN_SIZE bytes holding blocks of one class (pymalloc's pool). */
+struct pa_run {
+	struct list_head node;		/* class fullness list or arena free list */
+	void *freelist;			/* freed blocks, linked through word 0 */
+	u8 *state;			/* per block: 0 free, else slack + 1 */
+	struct pa_arena *arena;
+	u16 nr_blocks;
+	u16 nr_used;
+	u16 nr_carved;			/* blocks [0, nr_carved) were handed out */
+	u8 class;			/* PA_CLASS_NONE while the run is free */
+	u8 group;			/* fullness list, or PA_RUN_FULL */
+};
+
+struct pa_arena {
+	struct list_head node;		/* pool->arenas[nr_free] */
+	struct pa_pool *pool;
+	struct page *page;
+	unsigned long base;		/* address of the first run */
+	unsigned int order;
+	unsigned int nr_runs;
+	unsigned int nr_free;
+	struct list_head free_runs;
+	struct rcu_head rcu;
+	struct pa_run runs[];
+};
+
+/* Counters and runs of one size class of one pool. */
+struct pa_class {
+	spinlock_t lock;
+	unsigned int size;
+	struct list_head partial[PA_FULLNESS_GROUPS];	/* index: fullness */
+	unsigned long nr_runs;
+	unsigned long nr_blocks;	/* capacity of those runs */
+	unsigned long nr_in_group[PA_RUN_FULL + 1];
+	u64 allocs;
+	u64 frees;
+	u64 live_bytes_requested;
+} ____cacheline_aligned_in_smp;
+
+/* A large allocation: above small_max. */
+struct pa_large {
+	struct list_head node;		/* pool->large */
+	struct pa_pool *pool;
+	void *addr;
+	size_t size;			/* usable: page aligned */
+	size_t requested;
+	bool vmapped;			/* vmalloc, else alloc_pages_exact() */
+	struct rcu_head rcu;
+};
+
+struct pa_pool {
+	char name[PA_POOL_NAME_MAX];
+	struct list_head node;		/* pa_pools */
+	struct dentry *debugfs;
+
+	spinlock_t arena_lock;
+	/* Arenas indexed by how many free runs they have. */
+	struct list_head arenas[PA_RUNS_PER_ARENA + 1];
+	unsigned int nr_empty_arenas;
+	u64 arenas_current, arenas_highwater;
+	u64 arenas_allocated, arenas_reclaimed;
+	u64 arena_pages;
+
+	spinlock_t large_lock;
+	struct list_head large;
+	u64 large_allocs, large_frees;
+	u64 large_live, large_bytes, large_requested;
+
+	atomic64_t failures;
+	atomic64_t invalid_frees;
+
+	struct pa_class classes[];	/* pa_nr_classes of them */
+};
+
+/* pa_class.c */
+extern unsigned int pa_small_max;
+extern unsigned int pa_nr_classes;
+extern unsigned int pa_class_size[PA_MAX_CLASSES];
+extern u8 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
+bool pa_small_max_is_class(unsigned int size);
+int pa_classes_init(unsigned int small_max);
+
+/* The size class of a request of 1..pa_small_max bytes. */
+static inline unsigned int pa_class_of(size_t size)
+{
+	return pa_size_to_class[(size + PA_ALIGN - 1) >> PA_ALIGN_SHIFT];
+}
+
+/*
+ * The gfp for memory the allocator keeps for itself (arenas, descriptors,
+ * map nodes): blocks are zeroed one by one, arenas are shared by every caller
+ * of a pool so no one memcg pays for them, and they must be in the direct
+ * map.  Zone modifiers are ignored, as documented.
+ */
+static inline gfp_t pa_meta_gfp(gfp_t gfp)
+{
+	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT | GFP_ZONEMASK);
+}
+
+/* pa_arena.c */
+extern struct xarray pa_run_map;
+int pa_map_store(struct xarray *xa, unsigned long first, unsigned int n,
+		 void *entry, gfp_t gfp);
+struct pa_run *pa_run_get(struct pa_pool *pool, gfp_t gfp);
+void pa_run_put(struct pa_run *run);
+struct pa_run *pa_run_lookup(const void *p);
+void pa_arenas_unmap(struct pa_pool *pool);
+void pa_arenas_free(struct pa_pool *pool);
+
+static inline unsigned long pa_run_base(const struct pa_run *run)
+{
+	return run->arena->base + (run - run->arena->runs) * PA_RUN_SIZE;
+}
+
+/* pa_small.c and pa_large.c */
+/* What a lookup found at a pointer. */
+enum pa_lookup {
+	PA_NOT_OURS,		/* in no arena and no large allocation */
+	PA_LIVE,		/* the start of a live block */
+	PA_BAD,			/* in an arena, but not a live block's start */
+};
+
+/* A live block as a lookup describes it. */
+struct pa_block_info {
+	struct pa_pool *pool;	/* also set for PA_BAD */
+	size_t usable;
+	size_t requested;
+};
+
+void pa_class_init(struct pa_class *cls, unsigned int size);
+void *pa_small_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
+enum pa_lookup pa_small_free(const void *p, struct pa_block_info *info);
+enum pa_lookup pa_small_query(const void *p, size_t resize,
+			      struct pa_block_info *info);
+
+/* pa_large.c */
+void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
+enum pa_lookup pa_large_free(const void *p, struct pa_block_info *info);
+enum pa_lookup pa_large_query(const void *p, size_t resize,
+			      struct pa_block_info *info);
+void pa_large_unmap(struct pa_pool *pool);
+void pa_large_free_all(struct pa_pool *pool);
+void pa_large_exit(void);
+
+/* pa_pool.c */
+extern struct mutex pa_pools_lock;
+extern struct list_head pa_pools;
+extern struct pa_pool *pa_default_pool;
+bool pa_pool_name_valid(const char *name);
+struct pa_pool *pa_pool_new(const char *name);
+void pa_pool_free(struct pa_pool *pool);
+void pa_pool_sum_stats(struct pa_pool *pool, struct pa_stats *st);
+void pa_report_invalid(struct pa_pool *pool, const char *what, const void *p,
+		       unsigned long caller);
+
+/* pa_debugfs.c */
+void pa_debugfs_init(void);
+void pa_debugfs_exit(void);
+void pa_debugfs_add_pool(struct pa_pool *pool);
+void pa_debugfs_remove_pool(struct pa_pool *pool);
+
+#endif /* _PA_INTERNAL_H */
