@@ -11,14 +11,18 @@
 #include <linux/kernel.h>
 #include <linux/errno.h>
 #include <linux/log2.h>
+#include <kunit/visibility.h>
 #include "pa_internal.h"
 
 /* pymalloc's last class, and where the coarse classes start. */
 #define PA_FINE_MAX	512
 
 unsigned int pa_small_max;
+EXPORT_SYMBOL_IF_KUNIT(pa_small_max);
 unsigned int pa_nr_classes;
+EXPORT_SYMBOL_IF_KUNIT(pa_nr_classes);
 unsigned int pa_class_size[PA_MAX_CLASSES];
+EXPORT_SYMBOL_IF_KUNIT(pa_class_size);
 u8 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
 
 /*

@@ -18,19 +18,9 @@ static struct dentry *pa_debugfs_pools;
 
 /* ---- stats ------------------------------------------------------------- */
 
-#define STAT(field) { #field, offsetof(struct pa_stats, field) }
-static const struct {
-	const char *name;
-	size_t offset;
-} stat_fields[] = {
-	STAT(allocs), STAT(frees), STAT(failures), STAT(live_blocks),
-	STAT(live_bytes_requested), STAT(live_bytes_allocated),
-	STAT(large_live), STAT(large_bytes),
-	STAT(arenas_current), STAT(arenas_highwater),
-	STAT(arenas_allocated), STAT(arenas_reclaimed),
-	STAT(pools_in_use), STAT(pages_held), STAT(invalid_frees),
+static const struct pa_stat_field stat_fields[] = {
+	PA_STAT_FIELDS(PA_STAT_FIELD)
 };
-#undef STAT
 /* Every counter of struct pa_stats is printed, and nothing else. */
 static_assert(ARRAY_SIZE(stat_fields) * sizeof(u64) == sizeof(struct pa_stats));
 

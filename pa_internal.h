@@ -223,6 +223,11 @@ static inline unsigned long pa_run_base(const struct pa_run *run)
 	return run->arena->base + (run - run->arena->runs) * PA_RUN_SIZE;
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* pa_main.c, exported to the KUnit suites only */
+extern const struct kernel_param_ops pa_small_max_ops;
+#endif
+
 /* pa_small.c and pa_large.c */
 /* What a lookup found at a pointer. */
 enum pa_lookup {
@@ -252,6 +257,22 @@ enum pa_lookup pa_large_query(const void *p, size_t resize,
 void pa_large_unmap(struct pa_pool *pool);
 void pa_large_free_all(struct pa_pool *pool);
 void pa_large_exit(void);
+
+/* Every counter of struct pa_stats, in order, for the files that name them. */
+#define PA_STAT_FIELDS(X)						\
+	X(allocs) X(frees) X(failures) X(live_blocks)			\
+	X(live_bytes_requested) X(live_bytes_allocated)			\
+	X(large_live) X(large_bytes)					\
+	X(arenas_current) X(arenas_highwater)				\
+	X(arenas_allocated) X(arenas_reclaimed)				\
+	X(pools_in_use) X(pages_held) X(invalid_frees)
+
+struct pa_stat_field {
+	const char *name;
+	size_t offset;
+};
+
+#define PA_STAT_FIELD(f) { #f, offsetof(struct pa_stats, f) },
 
 /* pa_pool.c */
 extern struct mutex pa_pools_lock;

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the pool_alloc KUnit suites: the class table as the
+ * specification gives it, pools that are destroyed when a test ends, and
+ * reading the debugfs files from inside the kernel.
+ */
+#include <linux/module.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/err.h>
+#include <linux/atomic.h>
+#include "pa_test.h"
+
+/**
+ * pa_test_expected_classes() - the class sizes the specification asks for
+ * @small_max: the largest class
+ * @sizes: filled with the sizes, ascending
+ * @max: room in @sizes
+ *
+ * Multiples of 16 up to 512, then eight classes per doubling in steps of at
+ * most 128 bytes.  Written independently of pa_class.c on purpose.
+ *
+ * Return: how many classes.
+ */
+unsigned int pa_test_expected_classes(unsigned int small_max,
+				      unsigned int *sizes, unsigned int max)
+{
+	unsigned int n = 0, size, step;
+
+	for (size = 16; size <= 512 && n < max; size += 16)
+		sizes[n++] = size;
+	for (size = 512; n < max;) {
+		step = 1U << (ilog2(size) - 3);
+		if (step > 128)
+			step = 128;
+		size += step;
+		if (size > small_max)
+			break;
+		sizes[n++] = size;
+	}
+	return n;
+}
+
+static void destroy_pool_action(void *pool)
+{
+	pa_pool_destroy(pool);
+}
+
+/**
+ * pa_test_pool() - a fresh pool, destroyed when the test ends
+ * @test: the test
+ * @name: a prefix for its name
+ *
+ * Return: the pool; the test is aborted if it cannot be created.
+ */
+struct pa_pool *pa_test_pool(struct kunit *test, const char *name)
+{
+	static atomic_t serial = ATOMIC_INIT(0);
+	char full[PA_POOL_NAME_MAX];
+	struct pa_pool *pool;
+
+	snprintf(full, sizeof(full), "%s-%d", name, atomic_inc_return(&serial));
+	pool = pa_pool_create(full, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(pool), "pa_pool_create(%s): %ld",
+			       full, PTR_ERR(pool));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, destroy_pool_action,
+						  pool));
+	return pool;
+}
+
+/**
+ * pa_test_read_file() - read a whole (debugfs) file into @buf
+ * @path: absolute path
+ * @buf: the buffer, NUL-terminated on success
+ * @size: its size
+ *
+ * Return: bytes read, or a negative errno (-EFBIG if it does not fit).
+ */
+int pa_test_read_file(const char *path, char *buf, size_t size)
+{
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t n, total = 0;
+
+	file = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	while ((n = kernel_read(file, buf + total, size - 1 - total, &pos)) > 0) {
+		total += n;
+		if (total == size - 1)
+			break;
+	}
+	filp_close(file, NULL);
+	if (n < 0)
+		return n;
+	if (total == size - 1)
+		return -EFBIG;
+	buf[total] = '\0';
+	return total;
+}
+
+static const struct pa_stat_field fields[] = {
+	PA_STAT_FIELDS(PA_STAT_FIELD)
+};
+
+/**
+ * pa_test_parse_stats() - parse a stats file
+ * @text: "key: value" lines
+ * @st: filled in
+ *
+ * Return: 0 when every line is a known key and every key appears once,
+ * else -EINVAL.
+ */
+int pa_test_parse_stats(const char *text, struct pa_stats *st)
+{
+	bool seen[ARRAY_SIZE(fields)] = { };
+	char key[32];
+	unsigned long long value;
+	unsigned int i;
+	int len;
+
+	memset(st, 0, sizeof(*st));
+	while (*text) {
+		if (sscanf(text, "%31[a-z_]: %llu%n", key, &value, &len) != 2)
+			return -EINVAL;
+		for (i = 0; i < ARRAY_SIZE(fields); i++)
+			if (!strcmp(key, fields[i].name))
+				break;
+		if (i == ARRAY_SIZE(fields) || seen[i])
+			return -EINVAL;
+		seen[i] = true;
+		*(u64 *)((char *)st + fields[i].offset) = value;
+		text += len;
+		if (*text++ != '\n')
+			return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		if (!seen[i])
+			return -EINVAL;
+	return 0;
+}
+
+/**
+ * pa_test_read_stats() - read and parse a stats file
+ * @path: its path
+ * @st: filled in
+ *
+ * Return: 0 or a negative errno.
+ */
+int pa_test_read_stats(const char *path, struct pa_stats *st)
+{
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = pa_test_read_file(path, buf, PAGE_SIZE);
+	if (ret >= 0)
+		ret = pa_test_parse_stats(buf, st);
+	kfree(buf);
+	return ret;
+}
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit suites of pool_alloc");

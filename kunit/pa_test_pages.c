@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pool_alloc_pages: where memory comes from and goes back to: the large
+ * path, arenas and their return, the high-order fallback, and named pools.
+ */
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/spinlock.h>
+#include <linux/sched.h>
+#include <linux/err.h>
+#include "pa_test.h"
+
+#define ARENA_PAGES	(1UL << PA_ARENA_ORDER)
+#define RUN_PAGES	(1UL << PA_RUN_ORDER)
+
+/* ---- Large requests ---------------------------------------------------- */
+
+static void test_large_uses_vmalloc_when_caller_may_sleep(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "vlarge");
+	size_t size = pa_small_max + 1;
+	struct pa_stats st;
+	void *p;
+
+	p = pa_pool_alloc(pool, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+	KUNIT_EXPECT_EQ(test, pa_usable_size(p), PAGE_ALIGN(size));
+	memset(p, 0x5a, PAGE_ALIGN(size));
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.large_live, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.large_bytes, (u64)PAGE_ALIGN(size));
+	KUNIT_EXPECT_EQ(test, st.pages_held, (u64)(PAGE_ALIGN(size) >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, st.arenas_current, 0ULL);
+	pa_free(p);
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.large_live, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.pages_held, 0ULL);
+}
+
+/*
+ * With a non-blocking gfp, under a spinlock with interrupts off, a large
+ * request comes from the page allocator (never vmalloc), and both it and a
+ * vmalloc block can be freed there.  DEBUG_ATOMIC_SLEEP reports any sleep.
+ */
+static void test_large_atomic_uses_pages(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "alarge");
+	void *vmapped = pa_pool_alloc(pool, 5 * PAGE_SIZE, GFP_KERNEL);
+	DEFINE_SPINLOCK(lock);
+	unsigned long flags;
+	void *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, vmapped);
+	spin_lock_irqsave(&lock, flags);
+	p = pa_pool_alloc(pool, 16 * PAGE_SIZE, GFP_ATOMIC);
+	q = pa_pool_alloc(pool, pa_small_max + 1, GFP_NOWAIT);
+	if (p)
+		memset(p, 1, 16 * PAGE_SIZE);
+	pa_free(p);
+	pa_free(q);
+	pa_free(vmapped);
+	spin_unlock_irqrestore(&lock, flags);
+
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_NOT_NULL(test, q);
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(p));
+	KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(q));
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).large_live, 0ULL);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).invalid_frees, 0ULL);
+}
+
+/* An atomic request beyond the page allocator's largest order fails quietly. */
+static void test_large_atomic_beyond_max_order_fails(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "huge");
+	void *p;
+
+	p = pa_pool_alloc(pool, 64UL << 20, GFP_ATOMIC);
+	KUNIT_EXPECT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
+}
+
+/* ---- Arenas ------------------------------------------------------------ */
+
+/*
+ * Blocks spread over several arenas; freeing them all returns every arena
+ * but the one kept as hysteresis.
+ */
+static void test_arenas_returned_after_freeing_everything(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "return");
+	unsigned int per_run = PA_RUN_SIZE / 4096;
+	unsigned int n = 3 * PA_RUNS_PER_ARENA * per_run, i;
+	struct pa_stats st;
+	void **blocks;
+
+	blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	for (i = 0; i < n; i++) {
+		blocks[i] = pa_pool_alloc(pool, 4096, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+	}
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_GE(test, st.arenas_current, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.pools_in_use, (u64)n / per_run);
+	KUNIT_EXPECT_EQ(test, st.arenas_highwater, st.arenas_current);
+
+	for (i = 0; i < n; i++)
+		pa_free(blocks[i]);
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.pools_in_use, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.arenas_current, 1ULL);
+	KUNIT_EXPECT_LE(test, st.pages_held, (u64)ARENA_PAGES);
+	KUNIT_EXPECT_EQ(test, st.arenas_reclaimed, st.arenas_allocated - 1);
+}
+
+/* An alloc/free loop at an arena boundary does not thrash the page allocator. */
+static void test_hysteresis_keeps_one_empty_arena(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "hyst");
+	struct pa_stats st;
+	unsigned int i;
+
+	for (i = 0; i < 1000; i++) {
+		void *p = pa_pool_alloc(pool, 256, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		pa_free(p);
+	}
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.arenas_allocated, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.arenas_reclaimed, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.arenas_current, 1ULL);
+}
+
+/* A class allocates from its fullest run, so emptier runs can drain. */
+static void test_allocation_prefers_fullest_run(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "fullest");
+	unsigned int per_run = PA_RUN_SIZE / 1024, i;
+	u8 *blocks[2 * (PA_RUN_SIZE / 1024)];
+	u8 *p;
+
+	for (i = 0; i < ARRAY_SIZE(blocks); i++) {
+		blocks[i] = pa_pool_alloc(pool, 1024, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+	}
+	/* Runs A (first half) and B (second half) are full; drain A most. */
+	for (i = 0; i < per_run - 2; i++)
+		pa_free(blocks[i]);
+	for (i = per_run; i < per_run + 2; i++)
+		pa_free(blocks[i]);
+
+	p = pa_pool_alloc(pool, 1024, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* The block came from run B: the one with fewer free blocks. */
+	KUNIT_EXPECT_EQ(test, (unsigned long)p / PA_RUN_SIZE,
+			(unsigned long)blocks[per_run] / PA_RUN_SIZE);
+	pa_free(p);
+	for (i = per_run - 2; i < per_run; i++)
+		pa_free(blocks[i]);
+	for (i = per_run + 2; i < ARRAY_SIZE(blocks); i++)
+		pa_free(blocks[i]);
+}
+
+/*
+ * A new run comes from the arena with the fewest free runs: of a nearly
+ * full arena and a nearly empty one, the nearly full one.
+ */
+static void test_new_run_prefers_fullest_arena(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "farena");
+	unsigned int per_run = PA_RUN_SIZE / 4096;
+	unsigned int n = (PA_RUNS_PER_ARENA + 1) * per_run, i;
+	unsigned long arena_a, arena_b, arena_new;
+	void **blocks;
+	void *p;
+
+	blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	for (i = 0; i < n; i++) {
+		blocks[i] = pa_pool_alloc(pool, 4096, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+	}
+	KUNIT_ASSERT_EQ(test, pa_test_stats(pool).arenas_current, 2ULL);
+	arena_a = (unsigned long)blocks[0] >> (PAGE_SHIFT + PA_ARENA_ORDER);
+	arena_b = (unsigned long)blocks[n - 1] >> (PAGE_SHIFT + PA_ARENA_ORDER);
+	KUNIT_ASSERT_NE(test, arena_a, arena_b);
+
+	/* Free four runs of A: A has 4 free runs, B has 15. */
+	for (i = 0; i < 4 * per_run; i++)
+		pa_free(blocks[i]);
+	/* A new class needs a new run. */
+	p = pa_pool_alloc(pool, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	arena_new = (unsigned long)p >> (PAGE_SHIFT + PA_ARENA_ORDER);
+	KUNIT_EXPECT_EQ(test, arena_new, arena_a);
+	pa_free(p);
+	for (i = 4 * per_run; i < n; i++)
+		pa_free(blocks[i]);
+}
+
+/*
+ * When the page allocator fails every order above the run's (fault
+ * injection: the harness sets fail_page_alloc to min-order 3, task-filter),
+ * arenas fall back to smaller orders instead of failing.
+ */
+static void test_arena_falls_back_when_high_orders_fail(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "fallback");
+	struct pa_stats st;
+	void *p, *q;
+
+	current->make_it_fail = 1;
+	p = pa_pool_alloc(pool, 64, GFP_KERNEL);
+	q = pa_pool_alloc(pool, 128, GFP_KERNEL);
+	current->make_it_fail = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	st = pa_test_stats(pool);
+	/* Two classes, two runs, and each arena is a single run. */
+	KUNIT_EXPECT_EQ(test, st.pools_in_use, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.arenas_current, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.pages_held, 2 * RUN_PAGES);
+	memset(p, 0, 64);
+	memset(q, 0, 128);
+	pa_free(p);
+	pa_free(q);
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.arenas_current, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
+
+	/* Without fault injection the next arena has the full order. */
+	p = pa_pool_alloc(pool, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	pa_free(p);
+	q = pa_pool_alloc(pool, 16, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	p = pa_pool_alloc(pool, 32, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held,
+			RUN_PAGES + ARENA_PAGES);
+	pa_free(p);
+	pa_free(q);
+}
+
+/* ---- Named pools ------------------------------------------------------- */
+
+static void test_pool_create_rejects_bad_names_and_flags(struct kunit *test)
+{
+	char longest[PA_POOL_NAME_MAX], too_long[PA_POOL_NAME_MAX + 1];
+	struct pa_pool *pool;
+
+	memset(longest, 'x', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	memset(too_long, 'y', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create(NULL, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("", 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create(too_long, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("a/b", 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("..", 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("flags", 1)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("flags", 0x80000000)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("default", 0)), -EEXIST);
+
+	pool = pa_pool_create(longest, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create(longest, 0)), -EEXIST);
+	pa_pool_destroy(pool);
+	/* The name is free again once the pool is gone. */
+	pool = pa_pool_create(longest, 0);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(pool));
+	pa_pool_destroy(pool);
+	pa_pool_destroy(NULL);
+}
+
+/*
+ * Destroying a pool with live blocks frees them all: none is owned any more
+ * and the allocator's pages go back to where they were.
+ */
+static void test_pool_destroy_frees_leaked_blocks(struct kunit *test)
+{
+	struct pa_stats base, st;
+	unsigned int i, n = 300;
+	struct pa_pool *pool;
+	void **blocks;
+
+	blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	KUNIT_ASSERT_EQ(test, 0, pa_test_read_stats(PA_TEST_DEBUGFS "/stats",
+						    &base));
+	pool = pa_pool_create("leaky", 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
+	for (i = 0; i < n; i++) {
+		size_t size = i % 10 ? 8 + i * 13 : pa_small_max + i * 100;
+
+		blocks[i] = pa_pool_alloc(pool, size,
+					  i % 3 ? GFP_KERNEL : GFP_ATOMIC);
+		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+	}
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, (u64)n);
+	KUNIT_EXPECT_GT(test, st.large_live, 0ULL);
+
+	pa_pool_destroy(pool);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_FALSE(test, pa_owns(blocks[i]));
+	KUNIT_ASSERT_EQ(test, 0, pa_test_read_stats(PA_TEST_DEBUGFS "/stats",
+						    &st));
+	KUNIT_EXPECT_EQ(test, st.pages_held, base.pages_held);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, base.live_blocks);
+	KUNIT_EXPECT_EQ(test, st.arenas_current, base.arenas_current);
+}
+
+static void test_pool_stats_null_is_default_pool(struct kunit *test)
+{
+	struct pa_stats before, after;
+	void *p;
+
+	before = pa_test_stats(NULL);
+	p = pa_alloc(40, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	after = pa_test_stats(NULL);
+	KUNIT_EXPECT_EQ(test, after.allocs, before.allocs + 1);
+	pa_free(p);
+	p = pa_pool_alloc(NULL, 40, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(NULL).allocs, before.allocs + 2);
+	pa_free(p);
+}
+
+static struct kunit_case pa_pages_cases[] = {
+	KUNIT_CASE(test_large_uses_vmalloc_when_caller_may_sleep),
+	KUNIT_CASE(test_large_atomic_uses_pages),
+	KUNIT_CASE(test_large_atomic_beyond_max_order_fails),
+	KUNIT_CASE(test_arenas_returned_after_freeing_everything),
+	KUNIT_CASE(test_hysteresis_keeps_one_empty_arena),
+	KUNIT_CASE(test_allocation_prefers_fullest_run),
+	KUNIT_CASE(test_new_run_prefers_fullest_arena),
+	KUNIT_CASE(test_arena_falls_back_when_high_orders_fail),
+	KUNIT_CASE(test_pool_create_rejects_bad_names_and_flags),
+	KUNIT_CASE(test_pool_destroy_frees_leaked_blocks),
+	KUNIT_CASE(test_pool_stats_null_is_default_pool),
+	{}
+};
+
+static struct kunit_suite pa_pages_suite = {
+	.name = "pool_alloc_pages",
+	.test_cases = pa_pages_cases,
+};
+kunit_test_suite(pa_pages_suite);
