@@ -18,9 +18,20 @@ static struct dentry *pa_debugfs_pools;
 
 /* ---- stats ------------------------------------------------------------- */
 
-static const struct pa_stat_field stat_fields[] = {
-	PA_STAT_FIELDS(PA_STAT_FIELD)
+#define STAT(field) { #field, offsetof(struct pa_stats, field) }
+static const struct {
+	const char *name;
+	size_t offset;
+} stat_fields[] = {
+	STAT(allocs), STAT(frees), STAT(failures), STAT(live_blocks),
+	STAT(live_bytes_requested), STAT(live_bytes_allocated),
+	STAT(large_live), STAT(large_bytes),
+	STAT(arenas_current), STAT(arenas_highwater),
+	STAT(arenas_allocated), STAT(arenas_reclaimed),
+	STAT(pools_in_use), STAT(pages_held), STAT(invalid_frees),
 };
+
+#undef STAT
 /* Every counter of struct pa_stats is printed, and nothing else. */
 static_assert(ARRAY_SIZE(stat_fields) * sizeof(u64) == sizeof(struct pa_stats));
 
@@ -146,10 +157,12 @@ static char run_fill_char(const struct pa_run *run)
 {
 	unsigned int used, blocks, tenths;
 
-	/* A picture, not an invariant: racy reads are fine. */
+	/* A picture, not an invariant: a racy read of the class is fine. */
 	if (data_race(run->class) == PA_CLASS_NONE)
 		return '.';
+	/* The run may fill or drain meanwhile; the map shows one moment. */
 	used = data_race(run->nr_used);
+	/* Set before the run was given its class. */
 	blocks = data_race(run->nr_blocks);
 	if (!blocks)
 		return '.';

@@ -65,6 +65,7 @@
 #include <linux/xarray.h>
 #include <linux/rcupdate.h>
 #include <linux/mm.h>
+#include <linux/log2.h>
 #include "pool_alloc.h"
 
 /* A run is 16 KiB: pymalloc's pool size, and four blocks of the 4 KiB class. */
@@ -99,10 +100,8 @@
 #define PA_CLASS_NONE		0xff
 
 static_assert(PA_RUN_ORDER <= PA_ARENA_ORDER);
-static_assert(PA_SMALL_MAX_DEFAULT >= PA_SMALL_MAX_MIN &&
-	      PA_SMALL_MAX_DEFAULT <= PA_SMALL_MAX_MAX);
 /* nr_blocks of a run of the smallest class must fit a u16. */
-static_assert(PA_RUN_SIZE / PA_ALIGN <= U16_MAX);
+static_assert(ilog2(PA_RUN_SIZE / PA_ALIGN) < 16);
 /* State byte: 0 is free, slack + 1 is live; the largest slack is step - 1. */
 static_assert(PA_COARSE_STEP_MAX < 255);
 static_assert(PA_MAX_CLASSES < PA_CLASS_NONE);
@@ -137,7 +136,7 @@ struct pa_arena {
 
 /* Counters and runs of one size class of one pool. */
 struct pa_class {
-	spinlock_t lock;
+	spinlock_t lock;		/* everything below but size */
 	unsigned int size;
 	struct list_head partial[PA_FULLNESS_GROUPS];	/* index: fullness */
 	unsigned long nr_runs;
@@ -164,7 +163,7 @@ struct pa_pool {
 	struct list_head node;		/* pa_pools */
 	struct dentry *debugfs;
 
-	spinlock_t arena_lock;
+	spinlock_t arena_lock;		/* the arena lists and counters */
 	/* Arenas indexed by how many free runs they have. */
 	struct list_head arenas[PA_RUNS_PER_ARENA + 1];
 	unsigned int nr_empty_arenas;
@@ -172,7 +171,7 @@ struct pa_pool {
 	u64 arenas_allocated, arenas_reclaimed;
 	u64 arena_pages;
 
-	spinlock_t large_lock;
+	spinlock_t large_lock;		/* the large list and counters */
 	struct list_head large;
 	u64 large_allocs, large_frees;
 	u64 large_live, large_bytes, large_requested;
@@ -257,22 +256,6 @@ enum pa_lookup pa_large_query(const void *p, size_t resize,
 void pa_large_unmap(struct pa_pool *pool);
 void pa_large_free_all(struct pa_pool *pool);
 void pa_large_exit(void);
-
-/* Every counter of struct pa_stats, in order, for the files that name them. */
-#define PA_STAT_FIELDS(X)						\
-	X(allocs) X(frees) X(failures) X(live_blocks)			\
-	X(live_bytes_requested) X(live_bytes_allocated)			\
-	X(large_live) X(large_bytes)					\
-	X(arenas_current) X(arenas_highwater)				\
-	X(arenas_allocated) X(arenas_reclaimed)				\
-	X(pools_in_use) X(pages_held) X(invalid_frees)
-
-struct pa_stat_field {
-	const char *name;
-	size_t offset;
-};
-
-#define PA_STAT_FIELD(f) { #f, offsetof(struct pa_stats, f) },
 
 /* pa_pool.c */
 extern struct mutex pa_pools_lock;

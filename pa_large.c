@@ -42,6 +42,7 @@ static void deferred_vfree_fn(struct work_struct *work)
 	llist_for_each_safe(node, next, llist_del_all(&deferred_vfree))
 		vfree(node);
 }
+
 static DECLARE_WORK(deferred_vfree_work, deferred_vfree_fn);
 
 /* ---- Internals --------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <linux/err.h>
 #include "pa_internal.h"
 
+/* Protects pa_pools and the pools' debugfs directories; see pa_internal.h. */
 DEFINE_MUTEX(pa_pools_lock);
 LIST_HEAD(pa_pools);
 struct pa_pool *pa_default_pool;

@@ -122,12 +122,35 @@ static struct pa_run *run_new(struct pa_pool *pool, unsigned int class,
 }
 
 /*
- * The index of the live block that starts at @p in @run, or -1.  Checks that
- * the run still belongs to @class, that @p is a block's first byte among
- * those ever handed out, and that the block is not free.
+ * The run holding @p and its class, unlocked; NULL when @p is in no arena,
+ * an error pointer when its run is free.  rcu_read_lock() must be held.
  */
-static int run_live_index(struct pa_class *cls, struct pa_run *run,
-			  unsigned int class, const void *p)
+static struct pa_class *block_class(const void *p, struct pa_run **runp,
+				    unsigned int *classp,
+				    struct pa_block_info *info)
+{
+	struct pa_run *run = pa_run_lookup(p);
+	unsigned int class;
+
+	if (!run)
+		return NULL;
+	info->pool = run->arena->pool;
+	class = READ_ONCE(run->class);
+	if (class == PA_CLASS_NONE)
+		return ERR_PTR(-EINVAL);
+	*runp = run;
+	*classp = class;
+	return &info->pool->classes[class];
+}
+
+/*
+ * The index of the live block that starts at @p in @run, or -1, checked under
+ * the class lock: the run still belongs to @class, @p is the first byte of a
+ * block that was handed out, and that block is not free.  Fills in @info.
+ */
+static int block_index(struct pa_class *cls, struct pa_run *run,
+		       unsigned int class, const void *p,
+		       struct pa_block_info *info)
 {
 	unsigned long offset = (unsigned long)p - pa_run_base(run);
 	unsigned int index;
@@ -138,46 +161,9 @@ static int run_live_index(struct pa_class *cls, struct pa_run *run,
 	index = offset / cls->size;
 	if (index >= run->nr_carved || !run->state[index])
 		return -1;
-	return index;
-}
-
-/*
- * Find the class and lock it for the block at @p.  On success returns the
- * locked class with *@runp and *@indexp set; rcu_read_lock() must be held.
- */
-static struct pa_class *block_lock(const void *p, struct pa_run **runp,
-				   int *indexp, unsigned long *flags,
-				   struct pa_block_info *info)
-{
-	struct pa_class *cls;
-	struct pa_run *run;
-	unsigned int class;
-
-	run = pa_run_lookup(p);
-	if (!run)
-		return NULL;
-	info->pool = run->arena->pool;
-	class = READ_ONCE(run->class);
-	if (class == PA_CLASS_NONE)
-		return ERR_PTR(-EINVAL);
-	cls = &info->pool->classes[class];
-	spin_lock_irqsave(&cls->lock, *flags);
-	*indexp = run_live_index(cls, run, class, p);
-	if (*indexp < 0) {
-		spin_unlock_irqrestore(&cls->lock, *flags);
-		return ERR_PTR(-EINVAL);
-	}
-	*runp = run;
 	info->usable = cls->size;
-	info->requested = cls->size - (run->state[*indexp] - 1);
-	return cls;
-}
-
-static enum pa_lookup lookup_result(struct pa_class *cls)
-{
-	if (!cls)
-		return PA_NOT_OURS;
-	return IS_ERR(cls) ? PA_BAD : PA_LIVE;
+	info->requested = cls->size - (run->state[index] - 1);
+	return index;
 }
 
 /* ---- Interface to the entry points ------------------------------------- */
@@ -248,30 +234,39 @@ out:
  */
 enum pa_lookup pa_small_free(const void *p, struct pa_block_info *info)
 {
+	enum pa_lookup found = PA_BAD;
+	unsigned int class = 0;
+	struct pa_run *run = NULL;
 	struct pa_class *cls;
-	struct pa_run *run;
 	bool release = false;
 	unsigned long flags;
 	int index;
 
 	rcu_read_lock();
-	cls = block_lock(p, &run, &index, &flags, info);
-	if (IS_ERR_OR_NULL(cls))
+	cls = block_class(p, &run, &class, info);
+	if (IS_ERR_OR_NULL(cls)) {
+		found = cls ? PA_BAD : PA_NOT_OURS;
 		goto out;
+	}
 
-	run->state[index] = 0;
-	cls->frees++;
-	cls->live_bytes_requested -= info->requested;
-	if (want_init_on_free())
-		memset((void *)p, 0, cls->size);
-	*(void **)p = run->freelist;
-	run->freelist = (void *)p;
-	run->nr_used--;
-	if (!run->nr_used) {
-		class_remove_run(cls, run);
-		release = true;
-	} else {
-		run_regroup(cls, run);
+	spin_lock_irqsave(&cls->lock, flags);
+	index = block_index(cls, run, class, p, info);
+	if (index >= 0) {
+		run->state[index] = 0;
+		cls->frees++;
+		cls->live_bytes_requested -= info->requested;
+		if (want_init_on_free())
+			memset((void *)p, 0, cls->size);
+		*(void **)p = run->freelist;
+		run->freelist = (void *)p;
+		run->nr_used--;
+		if (!run->nr_used) {
+			class_remove_run(cls, run);
+			release = true;
+		} else {
+			run_regroup(cls, run);
+		}
+		found = PA_LIVE;
 	}
 	spin_unlock_irqrestore(&cls->lock, flags);
 
@@ -282,7 +277,7 @@ enum pa_lookup pa_small_free(const void *p, struct pa_block_info *info)
 	}
 out:
 	rcu_read_unlock();
-	return lookup_result(cls);
+	return found;
 }
 
 /**
@@ -299,21 +294,32 @@ out:
 enum pa_lookup pa_small_query(const void *p, size_t resize,
 			      struct pa_block_info *info)
 {
+	enum pa_lookup found = PA_BAD;
+	unsigned int class = 0;
+	struct pa_run *run = NULL;
 	struct pa_class *cls;
-	struct pa_run *run;
 	unsigned long flags;
 	int index;
 
 	rcu_read_lock();
-	cls = block_lock(p, &run, &index, &flags, info);
-	if (!IS_ERR_OR_NULL(cls)) {
+	cls = block_class(p, &run, &class, info);
+	if (IS_ERR_OR_NULL(cls)) {
+		found = cls ? PA_BAD : PA_NOT_OURS;
+		goto out;
+	}
+
+	spin_lock_irqsave(&cls->lock, flags);
+	index = block_index(cls, run, class, p, info);
+	if (index >= 0) {
 		if (resize && resize <= cls->size) {
 			run->state[index] = cls->size - resize + 1;
 			cls->live_bytes_requested += resize;
 			cls->live_bytes_requested -= info->requested;
 		}
-		spin_unlock_irqrestore(&cls->lock, flags);
+		found = PA_LIVE;
 	}
+	spin_unlock_irqrestore(&cls->lock, flags);
+out:
 	rcu_read_unlock();
-	return lookup_result(cls);
+	return found;
 }

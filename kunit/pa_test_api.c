@@ -371,4 +371,5 @@ static struct kunit_suite pa_api_suite = {
 	.name = "pool_alloc_api",
 	.test_cases = pa_api_cases,
 };
+
 kunit_test_suite(pa_api_suite);

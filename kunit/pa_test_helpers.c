@@ -101,9 +101,24 @@ int pa_test_read_file(const char *path, char *buf, size_t size)
 	return total;
 }
 
-static const struct pa_stat_field fields[] = {
-	PA_STAT_FIELDS(PA_STAT_FIELD)
+/*
+ * The field names the stats files must print, listed here independently of
+ * pa_debugfs.c so that a field missing or misplaced there fails the test.
+ */
+#define FIELD(f) { #f, offsetof(struct pa_stats, f) }
+static const struct {
+	const char *name;
+	size_t offset;
+} fields[] = {
+	FIELD(allocs), FIELD(frees), FIELD(failures), FIELD(live_blocks),
+	FIELD(live_bytes_requested), FIELD(live_bytes_allocated),
+	FIELD(large_live), FIELD(large_bytes), FIELD(arenas_current),
+	FIELD(arenas_highwater), FIELD(arenas_allocated),
+	FIELD(arenas_reclaimed), FIELD(pools_in_use), FIELD(pages_held),
+	FIELD(invalid_frees),
 };
+
+#undef FIELD
 
 /**
  * pa_test_parse_stats() - parse a stats file

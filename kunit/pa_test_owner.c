@@ -92,6 +92,7 @@ static void foreign_desc(const struct foreign *f, char *desc)
 {
 	strscpy(desc, f->name, KUNIT_PARAM_DESC_SIZE);
 }
+
 KUNIT_ARRAY_PARAM(foreign, foreign_pointers, foreign_desc);
 
 /*
@@ -227,4 +228,5 @@ static struct kunit_suite pa_owner_suite = {
 	.name = "pool_alloc_ownership",
 	.test_cases = pa_owner_cases,
 };
+
 kunit_test_suite(pa_owner_suite);

@@ -10,8 +10,8 @@
 #include <linux/err.h>
 #include "pa_test.h"
 
-#define ARENA_PAGES	(1UL << PA_ARENA_ORDER)
-#define RUN_PAGES	(1UL << PA_RUN_ORDER)
+#define ARENA_PAGES	BIT(PA_ARENA_ORDER)
+#define RUN_PAGES	BIT(PA_RUN_ORDER)
 
 /* ---- Large requests ---------------------------------------------------- */
 
@@ -355,4 +355,5 @@ static struct kunit_suite pa_pages_suite = {
 	.name = "pool_alloc_pages",
 	.test_cases = pa_pages_cases,
 };
+
 kunit_test_suite(pa_pages_suite);

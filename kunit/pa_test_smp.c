@@ -23,9 +23,10 @@ struct smp_ctx {
 	atomic_t generation;
 	atomic_t errors;
 	atomic_t alloc_failures;
-	void *blocks[NR_CPUS][SMP_BLOCKS];
-	size_t sizes[NR_CPUS][SMP_BLOCKS];
-	struct completion done[NR_CPUS];
+	/* Per thread: SMP_BLOCKS slots and their sizes, and its completion. */
+	void **blocks;
+	size_t *sizes;
+	struct completion *done;
 };
 
 struct smp_thread {
@@ -78,17 +79,17 @@ static int smp_thread_fn(void *data)
 				atomic_inc(&ctx->alloc_failures);
 			else
 				memset(p, tag, size);
-			ctx->blocks[t->id][i] = p;
-			ctx->sizes[t->id][i] = size;
+			ctx->blocks[t->id * SMP_BLOCKS + i] = p;
+			ctx->sizes[t->id * SMP_BLOCKS + i] = size;
 		}
 		smp_barrier(ctx);
 		tag = peer * SMP_ROUNDS + round;
 		for (i = 0; i < SMP_BLOCKS; i++) {
-			u8 *p = ctx->blocks[peer][i];
+			u8 *p = ctx->blocks[peer * SMP_BLOCKS + i];
 
 			if (!p)
 				continue;
-			if (memchr_inv(p, tag, ctx->sizes[peer][i]))
+			if (memchr_inv(p, tag, ctx->sizes[peer * SMP_BLOCKS + i]))
 				atomic_inc(&ctx->errors);
 			pa_free(p);
 		}
@@ -110,9 +111,18 @@ static void test_concurrent_alloc_free_across_cpus(struct kunit *test)
 	unsigned int cpu, n = 0, i;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-	threads = kunit_kcalloc(test, NR_CPUS, sizeof(*threads), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	threads = kunit_kcalloc(test, nr_cpu_ids, sizeof(*threads), GFP_KERNEL);
+	ctx->blocks = kunit_kcalloc(test, nr_cpu_ids * SMP_BLOCKS,
+				    sizeof(*ctx->blocks), GFP_KERNEL);
+	ctx->sizes = kunit_kcalloc(test, nr_cpu_ids * SMP_BLOCKS,
+				   sizeof(*ctx->sizes), GFP_KERNEL);
+	ctx->done = kunit_kcalloc(test, nr_cpu_ids, sizeof(*ctx->done),
+				  GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, threads);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->blocks);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->sizes);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->done);
 	ctx->pool = pa_test_pool(test, "smp");
 	ctx->nr_threads = num_online_cpus();
 	KUNIT_ASSERT_GE_MSG(test, ctx->nr_threads, 2U, "needs two CPUs");
@@ -229,4 +239,5 @@ static struct kunit_suite pa_smp_suite = {
 	.name = "pool_alloc_smp",
 	.test_cases = pa_smp_cases,
 };
+
 kunit_test_suite(pa_smp_suite);

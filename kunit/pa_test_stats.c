@@ -8,7 +8,7 @@
 #include <linux/moduleparam.h>
 #include "pa_test.h"
 
-#define ARENA_PAGES	(1UL << PA_ARENA_ORDER)
+#define ARENA_PAGES	BIT(PA_ARENA_ORDER)
 #define FILE_BUF	(64 * 1024)
 
 /* One row of a classes file. */
@@ -227,10 +227,11 @@ static void test_global_debugfs_files_agree_with_stats(struct kunit *test)
 	while ((line = strsep(&text, "\n")) && *line) {
 		char name[PA_POOL_NAME_MAX], map[PA_RUNS_PER_ARENA + 2];
 		unsigned int order, used, total, marked = 0;
-		int j;
+		int j, got;
 
-		KUNIT_ASSERT_EQ(test, sscanf(line, "%31s %u %u %u %17s", name,
-					     &order, &used, &total, map), 5);
+		got = sscanf(line, "%31s %u %u %u %17s", name, &order, &used,
+			     &total, map);
+		KUNIT_ASSERT_EQ(test, got, 5);
 		KUNIT_EXPECT_EQ(test, total, 1U << (order - PA_RUN_ORDER));
 		KUNIT_EXPECT_EQ(test, strlen(map), (size_t)total);
 		for (j = 0; map[j]; j++) {
@@ -278,6 +279,7 @@ static void param_desc(const struct param_case *c, char *desc)
 {
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "small_max=\"%s\"", c->value);
 }
+
 KUNIT_ARRAY_PARAM(param, param_cases, param_desc);
 
 /* The small_max setter accepts class boundaries in range and nothing else. */
@@ -327,4 +329,5 @@ static struct kunit_suite pa_stats_suite = {
 	.name = "pool_alloc_stats",
 	.test_cases = pa_stats_cases,
 };
+
 kunit_test_suite(pa_stats_suite);
