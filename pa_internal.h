@@ -17,9 +17,10 @@
  *    arena descriptor, so blocks start at the run's first byte and a
  *    power-of-two class is naturally aligned.  Blocks are carved lazily
  *    (nr_carved), and a freed block is pushed on the run's freelist through
- *    its first word.  One state byte per block (run->state) says whether the
- *    block is live and how much of it the caller did not ask for: it makes
- *    live_bytes_requested exact and catches double and foreign frees.
+ *    its first word.  A side array (run->state) holds the size each live
+ *    block was asked for, 0 for a free one: a byte per block below
+ *    PA_STATE_WIDE_MIN, two above.  It makes live_bytes_requested exact and
+ *    lets a free refuse double and foreign frees.
  *  - A class (struct pa_class) keeps its partially used runs on fullness
  *    lists; allocation takes the fullest run, and a run whose last block is
  *    freed goes back to its arena.  Full runs are on no list.
@@ -55,7 +56,7 @@
  *
  * Per-CPU caches (planned) will sit between the entry points and the class:
  * a per-CPU array of blocks per class, refilled and flushed in batches under
- * pa_class.lock, so the state byte and counters stay exact at the flush.
+ * pa_class.lock, so the state array and counters stay exact at the flush.
  */
 #ifndef _PA_INTERNAL_H
 #define _PA_INTERNAL_H
@@ -89,8 +90,9 @@
 #define PA_SMALL_MAX_DEFAULT	4096
 /*
  * Above 512 bytes classes grow by an eighth (so rounding wastes at most
- * 12.5% of a request), but never by more than 128 bytes: a block's unused
- * tail then fits its state byte with room for the "free" value.
+ * 12.5% of a request), but never by more than 128 bytes: the big classes
+ * have few blocks per run, so finer steps cost little, and above 1 KiB they
+ * halve the worst-case waste.
  */
 #define PA_COARSE_STEP_MAX	128
 #define PA_MAX_CLASSES		96
@@ -102,8 +104,13 @@
 static_assert(PA_RUN_ORDER <= PA_ARENA_ORDER);
 /* nr_blocks of a run of the smallest class must fit a u16. */
 static_assert(ilog2(PA_RUN_SIZE / PA_ALIGN) < 16);
-/* State byte: 0 is free, slack + 1 is live; the largest slack is step - 1. */
-static_assert(PA_COARSE_STEP_MAX < 255);
+/*
+ * Blocks of classes below this record their request in one byte (a request
+ * is 1..class size, 0 marks a free block); larger classes use two bytes, which
+ * hold any request up to PA_SMALL_MAX_MAX.
+ */
+#define PA_STATE_WIDE_MIN	256
+static_assert(ilog2(PA_SMALL_MAX_MAX) < 16);
 static_assert(PA_MAX_CLASSES < PA_CLASS_NONE);
 
 struct pa_arena;
@@ -112,7 +119,7 @@ struct pa_arena;
 struct pa_run {
 	struct list_head node;		/* class fullness list or arena free list */
 	void *freelist;			/* freed blocks, linked through word 0 */
-	u8 *state;			/* per block: 0 free, else slack + 1 */
+	void *state;			/* per block: 0 free, else its request */
 	struct pa_arena *arena;
 	u16 nr_blocks;
 	u16 nr_used;

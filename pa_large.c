@@ -93,10 +93,11 @@ void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 	large->size = PAGE_ALIGN(size);
 	large->vmapped = gfpflags_allow_blocking(gfp);
 	large->addr = NULL;
+	/* All of the usable size is mapped, so KASAN lets callers use it. */
 	if (large->vmapped)
-		large->addr = __vmalloc(size, mem);
+		large->addr = __vmalloc(large->size, mem);
 	else if (get_order(size) <= PA_PAGE_ORDER_MAX)
-		large->addr = alloc_pages_exact(size, mem);
+		large->addr = alloc_pages_exact(large->size, mem);
 	if (!large->addr)
 		goto err_free_desc;
 	if (!large->vmapped)

@@ -21,6 +21,29 @@ static unsigned int run_group(const struct pa_run *run)
 	return run->nr_used * PA_FULLNESS_GROUPS / run->nr_blocks;
 }
 
+/* The request recorded for block @index of @run: 0 when it is free. */
+static unsigned int state_get(const struct pa_class *cls,
+			      const struct pa_run *run, unsigned int index)
+{
+	if (cls->size < PA_STATE_WIDE_MIN)
+		return ((const u8 *)run->state)[index];
+	return ((const u16 *)run->state)[index];
+}
+
+static void state_set(const struct pa_class *cls, struct pa_run *run,
+		      unsigned int index, unsigned int requested)
+{
+	if (cls->size < PA_STATE_WIDE_MIN)
+		((u8 *)run->state)[index] = requested;
+	else
+		((u16 *)run->state)[index] = requested;
+}
+
+static size_t state_bytes(unsigned int class_size, unsigned int nr_blocks)
+{
+	return class_size < PA_STATE_WIDE_MIN ? nr_blocks : nr_blocks * 2;
+}
+
 /* Put @run on the fullness list that matches its use. */
 static void run_regroup(struct pa_class *cls, struct pa_run *run)
 {
@@ -91,7 +114,7 @@ static void *class_take_block(struct pa_class *cls, struct pa_run *run,
 		index = run->nr_carved++;
 		block = (void *)(base + index * cls->size);
 	}
-	run->state[index] = cls->size - size + 1;
+	state_set(cls, run, index, size);
 	run->nr_used++;
 	cls->allocs++;
 	cls->live_bytes_requested += size;
@@ -103,13 +126,14 @@ static void *class_take_block(struct pa_class *cls, struct pa_run *run,
 static struct pa_run *run_new(struct pa_pool *pool, unsigned int class,
 			      gfp_t gfp)
 {
-	unsigned int nr_blocks = PA_RUN_SIZE / pa_class_size[class];
+	unsigned int size = pa_class_size[class];
+	unsigned int nr_blocks = PA_RUN_SIZE / size;
 	struct pa_run *run;
 
 	run = pa_run_get(pool, gfp);
 	if (!run)
 		return NULL;
-	run->state = kzalloc(nr_blocks, pa_meta_gfp(gfp));
+	run->state = kzalloc(state_bytes(size, nr_blocks), pa_meta_gfp(gfp));
 	if (!run->state) {
 		pa_run_put(run);
 		return NULL;
@@ -159,10 +183,10 @@ static int block_index(struct pa_class *cls, struct pa_run *run,
 	if (run->class != class || offset % cls->size)
 		return -1;
 	index = offset / cls->size;
-	if (index >= run->nr_carved || !run->state[index])
+	if (index >= run->nr_carved || !state_get(cls, run, index))
 		return -1;
 	info->usable = cls->size;
-	info->requested = cls->size - (run->state[index] - 1);
+	info->requested = state_get(cls, run, index);
 	return index;
 }
 
@@ -252,7 +276,7 @@ enum pa_lookup pa_small_free(const void *p, struct pa_block_info *info)
 	spin_lock_irqsave(&cls->lock, flags);
 	index = block_index(cls, run, class, p, info);
 	if (index >= 0) {
-		run->state[index] = 0;
+		state_set(cls, run, index, 0);
 		cls->frees++;
 		cls->live_bytes_requested -= info->requested;
 		if (want_init_on_free())
@@ -312,7 +336,7 @@ enum pa_lookup pa_small_query(const void *p, size_t resize,
 	index = block_index(cls, run, class, p, info);
 	if (index >= 0) {
 		if (resize && resize <= cls->size) {
-			run->state[index] = cls->size - resize + 1;
+			state_set(cls, run, index, resize);
 			cls->live_bytes_requested += resize;
 			cls->live_bytes_requested -= info->requested;
 		}

@@ -294,6 +294,35 @@ static void test_realloc_within_class_keeps_pointer(struct kunit *test)
 	pa_free(p);
 }
 
+/*
+ * A block shrunk in place to one byte, in classes whose request is recorded
+ * in one byte and in two, is still live, exactly accounted, and frees.
+ */
+static void test_realloc_shrink_in_place_to_one_byte(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "shrink");
+	size_t sizes[] = { 16, 240, 256, 512, 1024, pa_small_max };
+	struct pa_stats st;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		void *p = pa_pool_alloc(pool, sizes[i], GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_PTR_EQ(test, pa_realloc(p, 1, GFP_KERNEL), p);
+		KUNIT_EXPECT_TRUE(test, pa_owns(p));
+		st = pa_test_stats(pool);
+		KUNIT_EXPECT_EQ_MSG(test, st.live_bytes_requested, 1ULL,
+				    "size %zu", sizes[i]);
+		KUNIT_EXPECT_EQ(test, st.live_bytes_allocated, (u64)sizes[i]);
+		pa_free(p);
+		st = pa_test_stats(pool);
+		KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
+		KUNIT_EXPECT_EQ(test, st.live_bytes_requested, 0ULL);
+		KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
+	}
+}
+
 /* Growing out of the class moves the contents, small to small and large. */
 static void test_realloc_grow_moves_contents(struct kunit *test)
 {
@@ -362,6 +391,7 @@ static struct kunit_case pa_api_cases[] = {
 	KUNIT_CASE(test_realloc_null_allocates),
 	KUNIT_CASE(test_realloc_to_zero_frees),
 	KUNIT_CASE(test_realloc_within_class_keeps_pointer),
+	KUNIT_CASE(test_realloc_shrink_in_place_to_one_byte),
 	KUNIT_CASE(test_realloc_grow_moves_contents),
 	KUNIT_CASE(test_realloc_failure_keeps_block),
 	{}

@@ -6,6 +6,8 @@
  */
 #include <linux/module.h>
 #include <linux/fs.h>
+#include <linux/uio.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/err.h>
@@ -70,8 +72,31 @@ struct pa_pool *pa_test_pool(struct kunit *test, const char *name)
 	return pool;
 }
 
+/* One read of @file at *@pos into @buf, through read_iter or seq_file. */
+static ssize_t read_some(struct file *file, char *buf, size_t len, loff_t *pos)
+{
+	struct kvec kvec = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t n;
+
+	if (file->f_op->read_iter)
+		return kernel_read(file, buf, len, pos);
+	/*
+	 * debugfs wraps its files in proxy operations that have no read_iter,
+	 * which kernel_read() needs; ours are all seq_files, so read the
+	 * seq_file directly.
+	 */
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_pos = *pos;
+	iov_iter_kvec(&iter, ITER_DEST, &kvec, 1, len);
+	n = seq_read_iter(&kiocb, &iter);
+	*pos = kiocb.ki_pos;
+	return n;
+}
+
 /**
- * pa_test_read_file() - read a whole (debugfs) file into @buf
+ * pa_test_read_file() - read a whole sysfs or debugfs file into @buf
  * @path: absolute path
  * @buf: the buffer, NUL-terminated on success
  * @size: its size
@@ -87,7 +112,7 @@ int pa_test_read_file(const char *path, char *buf, size_t size)
 	file = filp_open(path, O_RDONLY, 0);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	while ((n = kernel_read(file, buf + total, size - 1 - total, &pos)) > 0) {
+	while ((n = read_some(file, buf + total, size - 1 - total, &pos)) > 0) {
 		total += n;
 		if (total == size - 1)
 			break;
@@ -138,7 +163,7 @@ int pa_test_parse_stats(const char *text, struct pa_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	while (*text) {
-		if (sscanf(text, "%31[a-z_]: %llu%n", key, &value, &len) != 2)
+		if (sscanf(text, "%31[^:]: %llu%n", key, &value, &len) != 2)
 			return -EINVAL;
 		for (i = 0; i < ARRAY_SIZE(fields); i++)
 			if (!strcmp(key, fields[i].name))

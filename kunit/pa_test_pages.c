@@ -47,11 +47,12 @@ static void test_large_atomic_uses_pages(struct kunit *test)
 {
 	struct pa_pool *pool = pa_test_pool(test, "alarge");
 	void *vmapped = pa_pool_alloc(pool, 5 * PAGE_SIZE, GFP_KERNEL);
-	DEFINE_SPINLOCK(lock);
 	unsigned long flags;
+	spinlock_t lock;
 	void *p, *q;
 
 	KUNIT_ASSERT_NOT_NULL(test, vmapped);
+	spin_lock_init(&lock);
 	spin_lock_irqsave(&lock, flags);
 	p = pa_pool_alloc(pool, 16 * PAGE_SIZE, GFP_ATOMIC);
 	q = pa_pool_alloc(pool, pa_small_max + 1, GFP_NOWAIT);

@@ -115,6 +115,7 @@ static void test_stats_are_consistent(struct kunit *test)
 	for (i = 0; i < kept; i++)
 		pa_free(live[i]);
 	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
 	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, 0ULL);
