@@ -22,6 +22,15 @@ if [ -f "$tree/.pa-built" ]; then
 	exit 0
 fi
 
+# One build at a time: a second caller waits, then finds the tree built.
+mkdir -p "$cache"
+exec 9>"$cache/.build-lock"
+flock 9
+if [ -f "$tree/.pa-built" ]; then
+	echo "$tree"
+	exit 0
+fi
+
 echo "build-kernel: building test kernel ($srcver, key $key) in $tree" >&2
 rm -rf "$tree" "$tree.tmp"
 mkdir -p "$tree.tmp"
