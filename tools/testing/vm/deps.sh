@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make deps`: install the Debian packages that building and booting the test
+# VMs need.  Cheap when everything is there (dpkg-query only, no apt-get), so
+# every target can depend on it; non-interactive because CI has no stdin.
+set -eu
+
+# Fixed names.  The 6.12 kernel is not: its package name carries the ABI
+# (linux-image-6.12.<n>+deb12-amd64-unsigned), so it is found below.
+pkgs="build-essential bc flex bison libelf-dev libssl-dev dwarves cpio kmod
+xz-utils sparse gnuplot-nox qemu-system-x86 busybox-static linux-source-6.12
+linux-headers-amd64 linux-image-amd64"
+
+installed() {
+	[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]
+}
+
+# The 6.12 ABI already installed, newest first; empty when there is none.
+abi612=$(dpkg-query -W -f='${db:Status-Abbrev}|${Package}\n' \
+		'linux-image-6.12.*+deb12-amd64-unsigned' 2>/dev/null |
+	sed -n 's/^ii *|linux-image-\(.*\)-amd64-unsigned$/\1/p' | sort -V | tail -n 1)
+[ -z "$abi612" ] || pkgs="$pkgs linux-headers-$abi612-amd64"
+
+missing=""
+for p in $pkgs; do
+	installed "$p" || missing="$missing $p"
+done
+if [ -z "$missing" ] && [ -n "$abi612" ]; then
+	exit 0
+fi
+
+# newest_612: the newest 6.12 ABI that apt knows about.
+newest_612() {
+	apt-cache pkgnames linux-image-6.12. 2>/dev/null |
+		sed -n 's/^linux-image-\(6\.12\..*+deb12\)-amd64-unsigned$/\1/p' |
+		sort -V | tail -n 1
+}
+
+if [ "$(id -u)" != 0 ]; then
+	# Package lists may be stale without root's apt-get update: best effort.
+	abi=${abi612:-$(newest_612)}
+	[ -n "$abi612" ] || missing="$missing linux-image-${abi:-6.12.N+deb12}-amd64-unsigned linux-headers-${abi:-6.12.N+deb12}-amd64"
+	echo "deps: missing packages; as root run:" >&2
+	echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing" >&2
+	exit 1
+fi
+
+echo "deps: installing:$missing" >&2
+apt-get update
+if [ -z "$abi612" ]; then
+	abi612=$(newest_612)
+	[ -n "$abi612" ] || { echo "deps: apt knows no linux-image-6.12.*+deb12-amd64-unsigned" >&2; exit 1; }
+	missing="$missing linux-image-$abi612-amd64-unsigned linux-headers-$abi612-amd64"
+fi
+# The package list is meant to be split into words.
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing </dev/null
