@@ -146,6 +146,16 @@ static void arena_release_pages(struct pa_arena *arena)
 	__free_pages(arena->page, arena->order);
 }
 
+/* Unmap, free and forget an unlinked arena whose runs are all free. */
+static void arena_destroy(struct pa_arena *arena)
+{
+	pa_map_store(&pa_run_map, arena_first_index(arena), arena->nr_runs,
+		     NULL, GFP_ATOMIC);
+	arena_release_pages(arena);
+	/* A lookup racing with this may still read the descriptor. */
+	kfree_rcu(arena, rcu);
+}
+
 /* Move @arena to the list for @nr_free free runs, keeping the counts. */
 static void arena_set_free(struct pa_arena *arena, unsigned int nr_free)
 {
@@ -270,13 +280,8 @@ void pa_run_put(struct pa_run *run)
 	}
 	spin_unlock_irqrestore(&pool->arena_lock, flags);
 
-	if (release) {
-		pa_map_store(&pa_run_map, arena_first_index(arena),
-			     arena->nr_runs, NULL, GFP_ATOMIC);
-		arena_release_pages(arena);
-		/* A lookup racing with this may still read the descriptor. */
-		kfree_rcu(arena, rcu);
-	}
+	if (release)
+		arena_destroy(arena);
 }
 
 /**
@@ -332,11 +337,67 @@ void pa_arenas_free(struct pa_pool *pool)
 	for (n = 0; n <= PA_RUNS_PER_ARENA; n++) {
 		list_for_each_entry_safe(arena, tmp, &pool->arenas[n], node) {
 			for (i = 0; i < arena->nr_runs; i++)
-				kfree(arena->runs[i].state);
+				kfree(rcu_dereference_protected(arena->runs[i].state,
+								true));
 			arena_unlink(pool, arena);
 			arena_release_pages(arena);
 			kfree(arena);
 		}
 	}
 	spin_unlock_irqrestore(&pool->arena_lock, flags);
+}
+
+/**
+ * pa_arenas_release_empty() - free every empty arena of a pool
+ * @pool: the pool
+ *
+ * The hysteresis arena goes too: this is for memory pressure.
+ *
+ * Context: any context but NMI.  Takes pool->arena_lock.
+ * Return: the number of pages freed.
+ */
+unsigned long pa_arenas_release_empty(struct pa_pool *pool)
+{
+	struct pa_arena *arena, *tmp;
+	unsigned long flags, pages = 0;
+	LIST_HEAD(empty);
+	unsigned int n;
+
+	spin_lock_irqsave(&pool->arena_lock, flags);
+	for (n = 1; n <= PA_RUNS_PER_ARENA && pool->nr_empty_arenas; n++) {
+		list_for_each_entry_safe(arena, tmp, &pool->arenas[n], node) {
+			if (arena->nr_free != arena->nr_runs)
+				continue;
+			arena_unlink(pool, arena);
+			list_add(&arena->node, &empty);
+			pages += 1UL << arena->order;
+		}
+	}
+	spin_unlock_irqrestore(&pool->arena_lock, flags);
+
+	list_for_each_entry_safe(arena, tmp, &empty, node)
+		arena_destroy(arena);
+	return pages;
+}
+
+/**
+ * pa_arenas_empty_pages() - how many pages a pool holds in empty arenas
+ * @pool: the pool
+ *
+ * Context: any context but NMI.  Takes pool->arena_lock.
+ * Return: the pages pa_arenas_release_empty() would free now.
+ */
+unsigned long pa_arenas_empty_pages(struct pa_pool *pool)
+{
+	unsigned long flags, pages = 0;
+	struct pa_arena *arena;
+	unsigned int n;
+
+	spin_lock_irqsave(&pool->arena_lock, flags);
+	for (n = 1; n <= PA_RUNS_PER_ARENA && pool->nr_empty_arenas; n++)
+		list_for_each_entry(arena, &pool->arenas[n], node)
+			if (arena->nr_free == arena->nr_runs)
+				pages += 1UL << arena->order;
+	spin_unlock_irqrestore(&pool->arena_lock, flags);
+	return pages;
 }

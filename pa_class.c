@@ -24,6 +24,7 @@ EXPORT_SYMBOL_IF_KUNIT(pa_nr_classes);
 unsigned int pa_class_size[PA_MAX_CLASSES];
 EXPORT_SYMBOL_IF_KUNIT(pa_class_size);
 u8 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
+EXPORT_SYMBOL_IF_KUNIT(pa_size_to_class);
 
 /*
  * The step from a coarse class of @size bytes to the next: an eighth of the

@@ -71,38 +71,44 @@ DEFINE_SHOW_ATTRIBUTE(pool_stats);
 /* ---- classes ----------------------------------------------------------- */
 
 struct class_row {
-	unsigned long runs, blocks, used;
+	unsigned long runs, blocks, used, cached;
 	unsigned long in_group[PA_RUN_FULL + 1];
-	u64 allocs, frees, requested;
+	u64 allocs, frees;
+	s64 requested;
 };
 
 static void class_row_add(struct pa_pool *pool, unsigned int i,
 			  struct class_row *row)
 {
 	struct pa_class *cls = &pool->classes[i];
-	unsigned long flags;
+	unsigned long flags, cached;
+	u64 allocs, frees;
+	s64 requested;
 	unsigned int g;
 
+	pa_class_sum(cls, &allocs, &frees, &requested, &cached);
+	row->used += allocs - frees;
+	row->cached += cached;
+	row->allocs += allocs;
+	row->frees += frees;
+	row->requested += requested;
 	spin_lock_irqsave(&cls->lock, flags);
 	row->runs += cls->nr_runs;
 	row->blocks += cls->nr_blocks;
-	row->used += cls->allocs - cls->frees;
 	for (g = 0; g <= PA_RUN_FULL; g++)
 		row->in_group[g] += cls->nr_in_group[g];
-	row->allocs += cls->allocs;
-	row->frees += cls->frees;
-	row->requested += cls->live_bytes_requested;
 	spin_unlock_irqrestore(&cls->lock, flags);
 }
 
 static void class_row_print(struct seq_file *m, unsigned int i,
 			    const struct class_row *row)
 {
-	seq_printf(m, "%5u %5u %6lu %11lu %11lu %6lu %6lu %6lu %6lu %6lu %12llu %12llu %15llu\n",
+	seq_printf(m, "%5u %5u %6lu %11lu %11lu %6lu %6lu %6lu %6lu %6lu %12llu %12llu %15lld %6lu\n",
 		   i, pa_class_size[i], row->runs, row->used,
 		   row->blocks - row->used, row->in_group[PA_RUN_FULL],
 		   row->in_group[3], row->in_group[2], row->in_group[1],
-		   row->in_group[0], row->allocs, row->frees, row->requested);
+		   row->in_group[0], row->allocs, row->frees, row->requested,
+		   row->cached);
 }
 
 /* The histogram columns name the quarters of PA_FULLNESS_GROUPS. */
@@ -110,10 +116,10 @@ static_assert(PA_FULLNESS_GROUPS == 4);
 
 static void classes_header(struct seq_file *m)
 {
-	seq_printf(m, "%5s %5s %6s %11s %11s %6s %6s %6s %6s %6s %12s %12s %15s\n",
+	seq_printf(m, "%5s %5s %6s %11s %11s %6s %6s %6s %6s %6s %12s %12s %15s %6s\n",
 		   "class", "size", "pools", "blocks_used", "blocks_free",
 		   "full", "ge75", "ge50", "ge25", "lt25", "allocs", "frees",
-		   "bytes_requested");
+		   "bytes_requested", "cached");
 }
 
 static int total_classes_show(struct seq_file *m, void *v)

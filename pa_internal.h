@@ -17,46 +17,58 @@
  *    arena descriptor, so blocks start at the run's first byte and a
  *    power-of-two class is naturally aligned.  Blocks are carved lazily
  *    (nr_carved), and a freed block is pushed on the run's freelist through
- *    its first word.  A side array (run->state) holds the size each live
- *    block was asked for, 0 for a free one: a byte per block below
+ *    its first word.  A state array (struct pa_run_state) holds the size
+ *    each block was asked for, 0 for a free one: a byte per block below
  *    PA_STATE_WIDE_MIN, two above.  It makes live_bytes_requested exact and
- *    lets a free refuse double and foreign frees.
+ *    lets a free refuse double and foreign frees without a lock.
  *  - A class (struct pa_class) keeps its partially used runs on fullness
- *    lists; allocation takes the fullest run, and a run whose last block is
- *    freed goes back to its arena.  Full runs are on no list.
+ *    lists; refills take the fullest run, and a run whose last block comes
+ *    back goes to its arena.  Full runs are on no list.
  *  - Arenas are listed by their number of free runs.  A new run comes from
  *    the arena with the fewest free runs (pymalloc's usable_arenas order), so
  *    lightly used arenas drain and are returned to the page allocator.  One
  *    empty arena per pool is kept as hysteresis.
+ *  - Per-CPU caches (struct pa_cpu_cache, one per class per CPU) sit in
+ *    front of the runs: a stack of free blocks that the CPU takes from and
+ *    frees to with interrupts disabled and no lock.  It is refilled from the
+ *    fullest runs and flushed back PA_CACHE_BATCH blocks at a time under the
+ *    class lock.  A cached block is free: its state is 0, and the counters,
+ *    kept per CPU in the cache, count it as freed.  Caches are drained when
+ *    their CPU goes offline, by the shrinker, by a per-CPU reaper once a
+ *    cache sat idle for PA_REAP_INTERVAL, and when the pool is destroyed.
  *  - Large requests (above small_max) are a struct pa_large each: vmalloc
  *    when the caller may sleep, otherwise alloc_pages_exact().
  *
  * Lookup on free: pa_run_map maps (pfn >> PA_RUN_ORDER) of every run of every
  * arena to its arena; pa_large_map maps (address >> PAGE_SHIFT) of every large
- * allocation to its descriptor.  Both are read under RCU without locks.
- * Arena descriptors are freed after a grace period, so a racing lookup of a
- * stale pointer reads a valid descriptor and is then refused under the class
- * lock.  pa_pool_destroy() waits for a grace period before freeing the pool.
+ * allocation to its descriptor.  Both are read under RCU without locks.  A
+ * block's state entry changes only by cmpxchg (request -> 0 on free,
+ * request -> request' on an in-place resize) or, while a cache owns the
+ * block, by a plain store (0 -> request); so of two racing frees of one block
+ * only one succeeds.  Small lookups run with interrupts disabled, which is an
+ * RCU read-side section: run states and arena descriptors are freed after a
+ * grace period, so a racing lookup of a stale pointer reads valid memory and
+ * is refused.  pa_pool_destroy() waits for a grace period before freeing.
  *
  * Lock order
  * ==========
- *  1. pa_pools_lock (mutex)      the list of pools, their debugfs directories
- *  2. pa_class.lock (spinlock)   \
+ *  1. CPU hotplug lock (the hotplug callbacks run under it)
+ *  2. pa_pools_lock (mutex)      the list of pools, their debugfs directories
+ *  3. pa_class.lock (spinlock)   \
  *     pa_pool.arena_lock         | leaf locks: none of them is ever held
  *     pa_pool.large_lock         / while another is taken
- *  3. the xarray locks of pa_run_map and pa_large_map (leaf)
+ *  4. the xarray locks of pa_run_map and pa_large_map (leaf)
  *
- * pa_class.lock protects the class's runs: their freelists, counters, state
- * bytes and fullness lists, and the class counters.  pa_pool.arena_lock
- * protects the arena lists, each arena's free runs and the arena counters.
- * pa_pool.large_lock protects the large list and its counters.  Every
- * spinlock is taken with interrupts disabled: any non-blocking gfp may be used
- * from hard or soft interrupt context.  Pages are never allocated with a
- * spinlock held; the caller's gfp decides whether that may sleep.
- *
- * Per-CPU caches (planned) will sit between the entry points and the class:
- * a per-CPU array of blocks per class, refilled and flushed in batches under
- * pa_class.lock, so the state array and counters stay exact at the flush.
+ * pa_class.lock protects the class's runs (freelists, nr_used, nr_carved,
+ * fullness lists) and the class's run counts.  A CPU's cache is protected by
+ * that CPU having interrupts disabled; only a dead CPU's cache is touched
+ * from another CPU.  pa_pool.arena_lock protects the arena lists, each
+ * arena's free runs and the arena counters.  pa_pool.large_lock protects the
+ * large list and its counters.  Every spinlock is taken with interrupts
+ * disabled: any non-blocking gfp may be used from hard or soft interrupt
+ * context.  Pages are never allocated with a spinlock held or interrupts
+ * disabled by us; the caller's gfp decides whether that may sleep.  The
+ * shrinker only trylocks pa_pools_lock, which is held across allocations.
  */
 #ifndef _PA_INTERNAL_H
 #define _PA_INTERNAL_H
@@ -113,19 +125,60 @@ static_assert(ilog2(PA_RUN_SIZE / PA_ALIGN) < 16);
 static_assert(ilog2(PA_SMALL_MAX_MAX) < 16);
 static_assert(PA_MAX_CLASSES < PA_CLASS_NONE);
 
+/* Per-CPU caches: blocks per CPU per class, and how many move at once. */
+#define PA_CACHE_SIZE		16
+#define PA_CACHE_BATCH		8
+static_assert(PA_CACHE_BATCH <= PA_CACHE_SIZE);
+/* A cache untouched for this long is flushed by its CPU's reaper. */
+#define PA_REAP_INTERVAL	(2 * HZ)
+
 struct pa_arena;
+
+/*
+ * What a run's blocks were asked for, indexed by block: a u8 per block when
+ * @wide is 0, a u16 when it is 1.  Freed after an RCU grace period, and it
+ * carries its own class and length so that a lockless lookup racing with the
+ * run's reuse stays within the array it read.
+ */
+struct pa_run_state {
+	struct rcu_head rcu;
+	u16 nr_blocks;
+	u8 class;
+	u8 wide;
+	u8 data[] __aligned(2);
+};
 
 /* A run of PA_RUN_SIZE bytes holding blocks of one class (pymalloc's pool). */
 struct pa_run {
 	struct list_head node;		/* class fullness list or arena free list */
 	void *freelist;			/* freed blocks, linked through word 0 */
-	void *state;			/* per block: 0 free, else its request */
+	struct pa_run_state __rcu *state;	/* NULL while the run is free */
 	struct pa_arena *arena;
 	u16 nr_blocks;
-	u16 nr_used;
+	u16 nr_used;			/* blocks out of the run, cached ones too */
 	u16 nr_carved;			/* blocks [0, nr_carved) were handed out */
 	u8 class;			/* PA_CLASS_NONE while the run is free */
 	u8 group;			/* fullness list, or PA_RUN_FULL */
+};
+
+/* A free block in a per-CPU cache, with what its return needs. */
+struct pa_cached {
+	void *block;
+	void *slot;			/* its entry in the run's state array */
+	struct pa_run *run;
+};
+
+/*
+ * One CPU's cache of one class, and that CPU's share of the class counters:
+ * everything the fast paths write is here, so no other CPU's line is touched.
+ */
+struct pa_cpu_cache {
+	unsigned int count;
+	bool touched;			/* used since the reaper last looked */
+	u64 allocs;
+	u64 frees;
+	s64 requested;			/* bytes asked for, less bytes freed */
+	struct pa_cached entries[PA_CACHE_SIZE];
 };
 
 struct pa_arena {
@@ -143,15 +196,15 @@ struct pa_arena {
 
 /* Counters and runs of one size class of one pool. */
 struct pa_class {
-	spinlock_t lock;		/* everything below but size */
+	spinlock_t lock;		/* runs, lists and run counts below */
 	unsigned int size;
+	unsigned int index;
+	bool wide;			/* state entries are u16 */
+	struct pa_cpu_cache __percpu *cache;
 	struct list_head partial[PA_FULLNESS_GROUPS];	/* index: fullness */
 	unsigned long nr_runs;
 	unsigned long nr_blocks;	/* capacity of those runs */
 	unsigned long nr_in_group[PA_RUN_FULL + 1];
-	u64 allocs;
-	u64 frees;
-	u64 live_bytes_requested;
 } ____cacheline_aligned_in_smp;
 
 /* A large allocation: above small_max. */
@@ -223,6 +276,8 @@ void pa_run_put(struct pa_run *run);
 struct pa_run *pa_run_lookup(const void *p);
 void pa_arenas_unmap(struct pa_pool *pool);
 void pa_arenas_free(struct pa_pool *pool);
+unsigned long pa_arenas_release_empty(struct pa_pool *pool);
+unsigned long pa_arenas_empty_pages(struct pa_pool *pool);
 
 static inline unsigned long pa_run_base(const struct pa_run *run)
 {
@@ -234,7 +289,7 @@ static inline unsigned long pa_run_base(const struct pa_run *run)
 extern const struct kernel_param_ops pa_small_max_ops;
 #endif
 
-/* pa_small.c and pa_large.c */
+/* pa_run.c, pa_pcpu.c and pa_large.c */
 /* What a lookup found at a pointer. */
 enum pa_lookup {
 	PA_NOT_OURS,		/* in no arena and no large allocation */
@@ -242,18 +297,55 @@ enum pa_lookup {
 	PA_BAD,			/* in an arena, but not a live block's start */
 };
 
-/* A live block as a lookup describes it. */
+/* A block as a lookup describes it. */
 struct pa_block_info {
 	struct pa_pool *pool;	/* also set for PA_BAD */
 	size_t usable;
 	size_t requested;
+	/* Small blocks only: */
+	struct pa_run *run;
+	void *slot;
+	unsigned int class;
 };
 
-void pa_class_init(struct pa_class *cls, unsigned int size);
+/* pa_run.c: runs of a class, and finding a block's run */
+int pa_class_init(struct pa_class *cls, unsigned int index);
+void pa_class_destroy(struct pa_class *cls);
+unsigned int pa_class_refill(struct pa_class *cls, struct pa_cached *out,
+			     unsigned int n);
+void pa_class_flush(struct pa_class *cls, struct pa_cached *blocks,
+		    unsigned int n);
+struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
+			     gfp_t gfp);
+void pa_class_take_from(struct pa_class *cls, struct pa_run *run,
+			struct pa_cached *out);
+enum pa_lookup pa_block_find(const void *p, struct pa_block_info *info);
+bool pa_slot_cmpxchg(void *slot, bool wide, unsigned int old,
+		     unsigned int new);
+
+static inline void pa_slot_store(void *slot, bool wide, unsigned int value)
+{
+	if (wide)
+		WRITE_ONCE(*(u16 *)slot, value);
+	else
+		WRITE_ONCE(*(u8 *)slot, value);
+}
+
+/* pa_pcpu.c: the small-block paths, through the per-CPU caches */
 void *pa_small_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
 enum pa_lookup pa_small_free(const void *p, struct pa_block_info *info);
 enum pa_lookup pa_small_query(const void *p, size_t resize,
 			      struct pa_block_info *info);
+void pa_cache_drain_local(struct pa_pool *pool, bool idle_only);
+void pa_cache_drain_cpu(struct pa_pool *pool, unsigned int cpu);
+unsigned long pa_cache_count(struct pa_pool *pool);
+void pa_class_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
+		  s64 *requested, unsigned long *cached);
+
+/* pa_reclaim.c: giving memory back (hotplug, shrinker, reaper) */
+int pa_reclaim_init(void);
+void pa_reclaim_exit(void);
+void pa_pool_drain(struct pa_pool *pool);
 
 /* pa_large.c */
 void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);

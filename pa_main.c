@@ -354,10 +354,15 @@ static int __init pa_init(void)
 		err = PTR_ERR(pa_default_pool);
 		goto err_remove_debugfs;
 	}
+	err = pa_reclaim_init();
+	if (err)
+		goto err_free_default;
 	pr_info("%u size classes up to %u bytes\n", pa_nr_classes,
 		pa_small_max);
 	return 0;
 
+err_free_default:
+	pa_pool_free(pa_default_pool);
 err_remove_debugfs:
 	pa_debugfs_exit();
 	return err;
@@ -367,6 +372,8 @@ static void __exit pa_exit(void)
 {
 	struct pa_pool *pool;
 
+	/* No reaper, hotplug callback or shrinker may run past this. */
+	pa_reclaim_exit();
 	/* Pools their clients left behind are reported and freed. */
 	for (;;) {
 		mutex_lock(&pa_pools_lock);

@@ -77,8 +77,12 @@ struct pa_pool *pa_pool_new(const char *name)
 		INIT_LIST_HEAD(&pool->arenas[i]);
 	spin_lock_init(&pool->large_lock);
 	INIT_LIST_HEAD(&pool->large);
-	for (i = 0; i < pa_nr_classes; i++)
-		pa_class_init(&pool->classes[i], pa_class_size[i]);
+	for (i = 0; i < pa_nr_classes; i++) {
+		if (pa_class_init(&pool->classes[i], i)) {
+			pa_pool_free(pool);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
 
 	mutex_lock(&pa_pools_lock);
 	if (pool_find(name)) {
@@ -104,6 +108,7 @@ struct pa_pool *pa_pool_new(const char *name)
 void pa_pool_free(struct pa_pool *pool)
 {
 	struct pa_stats st = { };
+	unsigned int i;
 
 	mutex_lock(&pa_pools_lock);
 	list_del_init(&pool->node);
@@ -115,9 +120,13 @@ void pa_pool_free(struct pa_pool *pool)
 	/* No lookup can reach the pool now; wait for those in flight. */
 	synchronize_rcu();
 
+	/* Cached blocks are counted as free, so this counts only leaks. */
 	pa_pool_sum_stats(pool, &st);
+	/* The arenas go whole: cached blocks need not go back to runs. */
 	pa_arenas_free(pool);
 	pa_large_free_all(pool);
+	for (i = 0; i < pa_nr_classes; i++)
+		pa_class_destroy(&pool->classes[i]);
 	if (st.live_blocks)
 		pr_warn("pool '%s' destroyed with %llu live blocks (%llu bytes requested, %llu allocated)\n",
 			pool->name, st.live_blocks, st.live_bytes_requested,
@@ -130,8 +139,9 @@ void pa_pool_free(struct pa_pool *pool)
  * @pool: the pool
  * @st: the sum so far
  *
- * Each lock is taken in turn, so each counter is exact when the pool is
- * quiet; under load the snapshot is consistent per class.
+ * Per-CPU counters are added up and each lock is taken in turn, so each
+ * counter is exact when the pool is quiet.  Blocks in the per-CPU caches
+ * count as free.
  *
  * Context: any context but NMI.
  */
@@ -143,12 +153,21 @@ void pa_pool_sum_stats(struct pa_pool *pool, struct pa_stats *st)
 
 	for (i = 0; i < pa_nr_classes; i++) {
 		struct pa_class *cls = &pool->classes[i];
+		u64 class_allocs, class_frees;
+		unsigned long cached;
+		s64 requested;
 
+		/* Half-built pools are summed too, when creation fails. */
+		if (!cls->cache)
+			continue;
+		pa_class_sum(cls, &class_allocs, &class_frees, &requested,
+			     &cached);
+		allocs += class_allocs;
+		frees += class_frees;
+		st->live_bytes_requested += requested;
+		st->live_bytes_allocated += (class_allocs - class_frees) *
+					    cls->size;
 		spin_lock_irqsave(&cls->lock, flags);
-		allocs += cls->allocs;
-		frees += cls->frees;
-		st->live_bytes_requested += cls->live_bytes_requested;
-		st->live_bytes_allocated += (cls->allocs - cls->frees) * cls->size;
 		st->pools_in_use += cls->nr_runs;
 		spin_unlock_irqrestore(&cls->lock, flags);
 	}

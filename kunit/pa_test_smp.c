@@ -9,6 +9,7 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
+#include <linux/timer.h>
 #include <linux/ktime.h>
 #include <linux/string.h>
 #include "pa_test.h"
@@ -158,80 +159,140 @@ static void test_concurrent_alloc_free_across_cpus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, before.invalid_frees);
 }
 
-/* ---- Hard interrupt context -------------------------------------------- */
+/* ---- Interrupt context ------------------------------------------------- */
 
-#define IRQ_FIRINGS	200
+#define IRQ_FIRINGS	100
+#define TASK_BLOCKS	24
 
 struct irq_ctx {
-	struct hrtimer timer;
+	struct hrtimer hrtimer;
+	struct timer_list timer;
 	struct pa_pool *pool;
 	atomic_t firings;
 	atomic_t failures;
 	atomic_t errors;
 };
 
-static enum hrtimer_restart irq_timer_fn(struct hrtimer *timer)
+/* Allocate, fill, check and free one block; count what went wrong. */
+static void alloc_check_free(struct irq_ctx *ctx, size_t size, gfp_t gfp,
+			     u8 pattern)
 {
-	struct irq_ctx *ctx = container_of(timer, struct irq_ctx, timer);
-	size_t size = 1 + atomic_read(&ctx->firings) % 700;
-	u8 *p = pa_pool_alloc(ctx->pool, size, GFP_ATOMIC);
+	u8 *p = pa_pool_alloc(ctx->pool, size, gfp);
 
-	if (p) {
-		memset(p, 0xee, size);
-		if (memchr_inv(p, 0xee, size))
-			atomic_inc(&ctx->errors);
-		pa_free(p);
-	} else {
+	if (!p) {
 		atomic_inc(&ctx->failures);
+		return;
 	}
-	if (atomic_inc_return(&ctx->firings) >= IRQ_FIRINGS)
+	memset(p, pattern, size);
+	if (memchr_inv(p, pattern, size))
+		atomic_inc(&ctx->errors);
+	pa_free(p);
+}
+
+/* An interrupt-context caller: one GFP_ATOMIC block per firing. */
+static bool interrupt_fire(struct irq_ctx *ctx)
+{
+	alloc_check_free(ctx, 1 + atomic_read(&ctx->firings) % 700, GFP_ATOMIC,
+			 0xee);
+	return atomic_inc_return(&ctx->firings) < IRQ_FIRINGS;
+}
+
+static enum hrtimer_restart hardirq_fn(struct hrtimer *timer)
+{
+	struct irq_ctx *ctx = container_of(timer, struct irq_ctx, hrtimer);
+
+	if (!interrupt_fire(ctx))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(timer, ns_to_ktime(50 * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
 
-/*
- * An hrtimer allocates with GFP_ATOMIC in hard interrupt context while task
- * context allocates the same classes from the same pool: lockdep must see no
- * irq-unsafe lock, and every block must come back intact.
- */
-static void test_hardirq_alloc_interleaves_with_task(struct kunit *test)
+static void softirq_fn(struct timer_list *timer)
 {
-	struct irq_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-	unsigned long deadline = jiffies + 30 * HZ;
-	struct pa_stats st;
+	struct irq_ctx *ctx = from_timer(ctx, timer, timer);
 
-	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->pool = pa_test_pool(test, "irq");
-	hrtimer_init(&ctx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	ctx->timer.function = irq_timer_fn;
-	hrtimer_start(&ctx->timer, ns_to_ktime(50 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	if (interrupt_fire(ctx))
+		mod_timer(&ctx->timer, jiffies + 1);
+}
+
+/*
+ * Task context keeps TASK_BLOCKS blocks of the interrupt's classes in use,
+ * so the interrupt lands on every state of this CPU's caches, until the
+ * interrupt has fired IRQ_FIRINGS times.
+ */
+static void task_loop_until_fired(struct kunit *test, struct irq_ctx *ctx)
+{
+	unsigned long deadline = jiffies + 60 * HZ;
+	u8 *blocks[TASK_BLOCKS];
+	unsigned int i;
 
 	while (atomic_read(&ctx->firings) < IRQ_FIRINGS &&
 	       time_before(jiffies, deadline)) {
-		size_t size = 1 + (jiffies % 700);
-		u8 *p = pa_pool_alloc(ctx->pool, size, GFP_KERNEL);
+		for (i = 0; i < TASK_BLOCKS; i++) {
+			size_t size = 1 + (i * 29 + jiffies) % 700;
 
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		memset(p, 0x11, size);
-		if (memchr_inv(p, 0x11, size))
-			atomic_inc(&ctx->errors);
-		pa_free(p);
+			blocks[i] = pa_pool_alloc(ctx->pool, size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+			memset(blocks[i], i, size);
+			if (memchr_inv(blocks[i], i, size))
+				atomic_inc(&ctx->errors);
+		}
+		for (i = 0; i < TASK_BLOCKS; i++)
+			pa_free(blocks[i]);
 		cond_resched();
 	}
-	hrtimer_cancel(&ctx->timer);
+}
+
+static void expect_interleaving_clean(struct kunit *test, struct irq_ctx *ctx)
+{
+	struct pa_stats st = pa_test_stats(ctx->pool);
 
 	KUNIT_EXPECT_GE(test, atomic_read(&ctx->firings), IRQ_FIRINGS);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->failures), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->errors), 0);
-	st = pa_test_stats(ctx->pool);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
+}
+
+/*
+ * An hrtimer allocates with GFP_ATOMIC in hard interrupt context while task
+ * context allocates the same classes from the same pool on the same CPU:
+ * lockdep must see no irq-unsafe lock, and every block must come back intact.
+ */
+static void test_hardirq_alloc_interleaves_with_task(struct kunit *test)
+{
+	struct irq_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->pool = pa_test_pool(test, "hardirq");
+	hrtimer_init(&ctx->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	ctx->hrtimer.function = hardirq_fn;
+	hrtimer_start(&ctx->hrtimer, ns_to_ktime(50 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	task_loop_until_fired(test, ctx);
+	hrtimer_cancel(&ctx->hrtimer);
+	expect_interleaving_clean(test, ctx);
+}
+
+/* The same with a timer, in softirq context. */
+static void test_softirq_alloc_interleaves_with_task(struct kunit *test)
+{
+	struct irq_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->pool = pa_test_pool(test, "softirq");
+	timer_setup(&ctx->timer, softirq_fn, 0);
+	mod_timer(&ctx->timer, jiffies + 1);
+	task_loop_until_fired(test, ctx);
+	timer_delete_sync(&ctx->timer);
+	expect_interleaving_clean(test, ctx);
 }
 
 static struct kunit_case pa_smp_cases[] = {
 	KUNIT_CASE_SLOW(test_concurrent_alloc_free_across_cpus),
 	KUNIT_CASE(test_hardirq_alloc_interleaves_with_task),
+	KUNIT_CASE(test_softirq_alloc_interleaves_with_task),
 	{}
 };
 

@@ -16,7 +16,9 @@ struct class_row {
 	unsigned int class, size;
 	unsigned long pools, used, free;
 	unsigned long full, ge75, ge50, ge25, lt25;
-	unsigned long long allocs, frees, requested;
+	unsigned long long allocs, frees;
+	long long requested;
+	unsigned long cached;
 };
 
 /* Parse a classes file into @rows; returns the row count or -EINVAL. */
@@ -33,10 +35,11 @@ static int parse_classes(char *text, struct class_row *rows, int max)
 
 		if (n == max)
 			return -EINVAL;
-		if (sscanf(line, "%u %u %lu %lu %lu %lu %lu %lu %lu %lu %llu %llu %llu",
+		if (sscanf(line, "%u %u %lu %lu %lu %lu %lu %lu %lu %lu %llu %llu %lld %lu",
 			   &r->class, &r->size, &r->pools, &r->used, &r->free,
 			   &r->full, &r->ge75, &r->ge50, &r->ge25, &r->lt25,
-			   &r->allocs, &r->frees, &r->requested) != 13)
+			   &r->allocs, &r->frees, &r->requested,
+			   &r->cached) != 14)
 			return -EINVAL;
 		n++;
 	}
@@ -114,6 +117,11 @@ static void test_stats_are_consistent(struct kunit *test)
 
 	for (i = 0; i < kept; i++)
 		pa_free(live[i]);
+	/* Cached blocks count as free before and after a drain. */
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, 0ULL);
+	pa_pool_drain(pool);
 	st = pa_test_stats(pool);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
@@ -135,7 +143,7 @@ static void test_pool_debugfs_files_agree_with_stats(struct kunit *test)
 	struct class_row *rows;
 	struct pa_stats st, file;
 	u64 requested, large_requested, usable;
-	unsigned long used = 0, pools = 0;
+	unsigned long used = 0, pools = 0, cached = 0;
 	u64 row_requested = 0;
 	char path[128], *buf;
 	void **live;
@@ -172,12 +180,15 @@ static void test_pool_debugfs_files_agree_with_stats(struct kunit *test)
 				r->lt25, r->pools);
 		KUNIT_EXPECT_EQ(test, r->allocs - r->frees,
 				(unsigned long long)r->used);
+		KUNIT_EXPECT_LE(test, r->cached, r->free);
 		used += r->used;
 		pools += r->pools;
 		row_requested += r->requested;
+		cached += r->cached;
 	}
 	KUNIT_EXPECT_EQ(test, (u64)used, st.live_blocks - st.large_live);
 	KUNIT_EXPECT_EQ(test, (u64)pools, st.pools_in_use);
+	KUNIT_EXPECT_EQ(test, cached, pa_cache_count(pool));
 	KUNIT_EXPECT_EQ(test, row_requested, requested - large_requested);
 	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, requested);
 

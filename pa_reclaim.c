@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Giving memory back: the per-CPU caches never hide it for long.
+ *
+ *  - CPU hotplug: when a CPU is dead, its caches are flushed to the runs.
+ *  - A reaper per CPU (deferrable, so it does not wake an idle CPU) flushes
+ *    the caches that were not used for PA_REAP_INTERVAL.
+ *  - A shrinker flushes every cache and frees every empty arena, the
+ *    hysteresis ones included, under memory pressure.
+ *
+ * Runs that become empty go back to their arena, and arenas that become
+ * empty to the page allocator, through the usual paths.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpuhotplug.h>
+#include <linux/mutex.h>
+#include <linux/shrinker.h>
+#include <linux/smp.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
+#include "pa_internal.h"
+
+/* ---- Data -------------------------------------------------------------- */
+
+struct pa_reaper {
+	struct delayed_work work;
+	unsigned int cpu;
+};
+
+static DEFINE_PER_CPU(struct pa_reaper, pa_reapers);
+static int pa_online_state;
+static int pa_dead_state;
+
+/* ---- Internals --------------------------------------------------------- */
+
+static void reap_fn(struct work_struct *work)
+{
+	struct pa_reaper *reaper = container_of(to_delayed_work(work),
+						struct pa_reaper, work);
+	struct pa_pool *pool;
+
+	/* Pool creation holds the lock across allocations: never wait on it. */
+	if (mutex_trylock(&pa_pools_lock)) {
+		list_for_each_entry(pool, &pa_pools, node)
+			pa_cache_drain_local(pool, true);
+		mutex_unlock(&pa_pools_lock);
+	}
+	queue_delayed_work_on(reaper->cpu, system_wq, &reaper->work,
+			      PA_REAP_INTERVAL);
+}
+
+static int pa_cpu_online(unsigned int cpu)
+{
+	struct pa_reaper *reaper = per_cpu_ptr(&pa_reapers, cpu);
+
+	reaper->cpu = cpu;
+	INIT_DEFERRABLE_WORK(&reaper->work, reap_fn);
+	queue_delayed_work_on(cpu, system_wq, &reaper->work, PA_REAP_INTERVAL);
+	return 0;
+}
+
+static int pa_cpu_offline(unsigned int cpu)
+{
+	cancel_delayed_work_sync(&per_cpu_ptr(&pa_reapers, cpu)->work);
+	return 0;
+}
+
+/* Runs on another CPU once @cpu is dead: nothing can touch its caches. */
+static int pa_cpu_dead(unsigned int cpu)
+{
+	struct pa_pool *pool;
+
+	mutex_lock(&pa_pools_lock);
+	list_for_each_entry(pool, &pa_pools, node)
+		pa_cache_drain_cpu(pool, cpu);
+	mutex_unlock(&pa_pools_lock);
+	return 0;
+}
+
+static void drain_this_cpu(void *pool)
+{
+	pa_cache_drain_local(pool, false);
+}
+
+static unsigned long pa_shrink_count(struct shrinker *shrinker,
+				     struct shrink_control *sc)
+{
+	unsigned long objects = 0;
+	struct pa_pool *pool;
+
+	if (!mutex_trylock(&pa_pools_lock))
+		return 0;
+	list_for_each_entry(pool, &pa_pools, node)
+		objects += pa_cache_count(pool) + pa_arenas_empty_pages(pool);
+	mutex_unlock(&pa_pools_lock);
+	return objects ?: SHRINK_EMPTY;
+}
+
+static unsigned long pa_shrink_scan(struct shrinker *shrinker,
+				    struct shrink_control *sc)
+{
+	unsigned long freed = 0;
+	struct pa_pool *pool;
+
+	/* Pool creation allocates under the lock: reclaim must not wait. */
+	if (!mutex_trylock(&pa_pools_lock))
+		return SHRINK_STOP;
+	list_for_each_entry(pool, &pa_pools, node) {
+		freed += pa_cache_count(pool);
+		on_each_cpu(drain_this_cpu, pool, 1);
+		freed += pa_arenas_release_empty(pool);
+	}
+	mutex_unlock(&pa_pools_lock);
+	return freed;
+}
+
+/*
+ * The shrinker API changed in 6.7: shrinker_alloc() and shrinker_register()
+ * replaced a caller-owned struct and register_shrinker().  Kbuild looks for
+ * shrinker_alloc in the kernel's headers.
+ */
+#ifdef PA_HAVE_SHRINKER_ALLOC
+static struct shrinker *pa_shrinker;
+
+static int shrinker_start(void)
+{
+	pa_shrinker = shrinker_alloc(0, KBUILD_MODNAME);
+	if (!pa_shrinker)
+		return -ENOMEM;
+	pa_shrinker->count_objects = pa_shrink_count;
+	pa_shrinker->scan_objects = pa_shrink_scan;
+	pa_shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(pa_shrinker);
+	return 0;
+}
+
+static void shrinker_stop(void)
+{
+	shrinker_free(pa_shrinker);
+}
+#else
+static struct shrinker pa_shrinker = {
+	.count_objects = pa_shrink_count,
+	.scan_objects = pa_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static int shrinker_start(void)
+{
+	return register_shrinker(&pa_shrinker, KBUILD_MODNAME);
+}
+
+static void shrinker_stop(void)
+{
+	unregister_shrinker(&pa_shrinker);
+}
+#endif
+
+/* ---- Interface --------------------------------------------------------- */
+
+/**
+ * pa_pool_drain() - flush every CPU's cached blocks of @pool to its runs
+ * @pool: the pool
+ *
+ * Empty runs go back to their arenas; arenas are kept or freed as usual.
+ *
+ * Context: process context with interrupts enabled.
+ */
+void pa_pool_drain(struct pa_pool *pool)
+{
+	on_each_cpu(drain_this_cpu, pool, 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(pa_pool_drain);
+
+/**
+ * pa_reclaim_init() - start the reapers, the hotplug callbacks and the
+ * shrinker
+ *
+ * Context: module load.
+ * Return: 0 or a negative errno.
+ */
+int pa_reclaim_init(void)
+{
+	int err;
+
+	pa_dead_state = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN,
+						  "pool_alloc:dead", NULL,
+						  pa_cpu_dead);
+	if (pa_dead_state < 0)
+		return pa_dead_state;
+	pa_online_state = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN,
+					    "pool_alloc:online", pa_cpu_online,
+					    pa_cpu_offline);
+	if (pa_online_state < 0) {
+		err = pa_online_state;
+		goto err_remove_dead;
+	}
+	err = shrinker_start();
+	if (err)
+		goto err_remove_online;
+	return 0;
+
+err_remove_online:
+	cpuhp_remove_state(pa_online_state);
+err_remove_dead:
+	cpuhp_remove_state_nocalls(pa_dead_state);
+	return err;
+}
+
+/**
+ * pa_reclaim_exit() - stop what pa_reclaim_init() started
+ *
+ * Context: module unload, before the pools are destroyed.
+ */
+void pa_reclaim_exit(void)
+{
+	shrinker_stop();
+	cpuhp_remove_state(pa_online_state);
+	cpuhp_remove_state_nocalls(pa_dead_state);
+}
