@@ -1,0 +1,434 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the consoles of the bench VMs into bench/results/<series>/.
+
+Usage: report.py OUTDIR KVER BOOT=LOG [BOOT=LOG...]
+
+BOOT names one VM run: "ioa1" and "ioa0" are the Metric A boots (icount, one
+vCPU, init_on_alloc=1 and 0), "smp" the Metric B and C boot.  Writes
+results.csv, results.md, pair-cost.png and large-cost.png (gnuplot) and the
+raw result lines of each boot (raw-BOOT.txt), and prints results.md.
+
+Every case ran RUNS times per allocator, interleaved; the first WARMUP runs
+are dropped and the median of the others is kept.  Metric A figures are
+guest instructions (icount shift=0: 1 ns of guest time per instruction)
+after subtracting the median of allocator "none", the same loop without
+allocation.
+"""
+import csv
+import os
+import statistics
+import subprocess
+import sys
+
+WARMUP = 2
+# Pages in a pool_alloc arena: PA_ARENA_ORDER is 6.
+ARENA_PAGES = 64
+
+BOOTS = {
+    "ioa1": "Metric A, init_on_alloc=1 (Debian default)",
+    "ioa0": "Metric A, init_on_alloc=0",
+    "smp": "Metrics B and C, 2 vCPUs, multi-threaded TCG",
+}
+
+
+def parse_fields(text):
+    out = {}
+    for tok in text.split():
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            out[k] = v
+    return out
+
+
+def read_log(path):
+    """The result lines of a console log: (kind, fields) pairs."""
+    rows = []
+    with open(path, "rb") as f:
+        for raw in f:
+            line = raw.decode("utf-8", "replace").replace("\r", "")
+            i = line.find("@@pab ")
+            if i < 0:
+                continue
+            text = line[i + len("@@pab "):].strip()
+            if not text or text[0] not in "RCE":
+                continue
+            rows.append((text[0], parse_fields(text[1:]), text))
+    return rows
+
+
+def median_kept(values):
+    kept = values[WARMUP:] if len(values) > WARMUP else values
+    return statistics.median(kept)
+
+
+def size_key(s):
+    return int(s) if s.isdigit() else 1 << 62
+
+
+class Results:
+    def __init__(self):
+        self.timed = {}     # (boot, metric, case, n, size, alloc) -> dict
+        self.mem = {}       # (wl, alloc, phase) -> fields
+        self.errors = []
+
+    def add(self, boot, kind, f, text):
+        if kind == "E":
+            self.errors.append(f"{boot}: {text}")
+            return
+        if kind == "C":
+            key = (f.get("wl"), f.get("alloc"), f.get("phase"))
+            self.mem.setdefault(key, {}).update(f)
+            return
+        ns = [int(x) for x in f["ns"].split(",") if x]
+        key = (boot, f["metric"], f["case"], int(f["n"]), f["size"],
+               f["alloc"])
+        self.timed[key] = {"ops": int(f["ops"]), "ns": ns,
+                           "median": median_kept(ns)}
+
+    def finish(self):
+        """Per-operation figures: baseline subtracted for Metric A."""
+        for key, r in self.timed.items():
+            boot, metric, case, n, size, alloc = key
+            base = 0.0
+            if metric == "A":
+                b = self.timed.get((boot, metric, case, n, size, "none"))
+                base = b["median"] if b else 0.0
+            r["base"] = base
+            r["per_op"] = (r["median"] - base) / r["ops"]
+
+    def per_op(self, boot, metric, case, n, size, alloc):
+        r = self.timed.get((boot, metric, case, n, size, alloc))
+        return None if r is None else r["per_op"]
+
+    def keys(self, boot, metric, case):
+        """The (n, size) of a case in a boot, in order."""
+        seen = sorted({(k[3], k[4]) for k in self.timed
+                       if k[0] == boot and k[1] == metric and k[2] == case},
+                      key=lambda x: (x[0], size_key(x[1])))
+        return seen
+
+
+def ratio(a, b):
+    if a is None or b is None or b <= 0:
+        return None
+    return a / b
+
+
+def fmt(v, digits=1):
+    if v is None:
+        return "-"
+    return f"{v:.{digits}f}"
+
+
+def fmt_ratio(v):
+    return "-" if v is None else f"{v:.2f}"
+
+
+def verdict(v, limit):
+    if v is None:
+        return "NOT RUN"
+    return "MET" if v <= limit else "MISSED"
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |",
+           "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def targets(res):
+    """(description, measured text, ratio, limit) of every target."""
+    out = []
+    # Pair loop, every size up to 512 B.
+    worst, worst_size = None, None
+    for n, size in res.keys("ioa0", "A", "pair"):
+        if size_key(size) > 512:
+            continue
+        r = ratio(res.per_op("ioa0", "A", "pair", n, size, "pa"),
+                  res.per_op("ioa0", "A", "pair", n, size, "kmalloc"))
+        if r is not None and (worst is None or r > worst):
+            worst, worst_size = r, size
+    out.append(("A, init_on_alloc=0: pair loop, every size <= 512 B, "
+                "pa/kmalloc instructions",
+                f"worst {fmt_ratio(worst)} (at {worst_size} B)"
+                if worst is not None else "-", worst, 0.5))
+    r = ratio(res.per_op("ioa0", "A", "nn-random", 1000, "64", "pa"),
+              res.per_op("ioa0", "A", "nn-random", 1000, "64", "kmalloc"))
+    out.append(("A, init_on_alloc=0: 1000 allocs then 1000 frees in random "
+                "order, pa/kmalloc", fmt_ratio(r), r, 0.6))
+    for n, size in res.keys("ioa0", "A", "replay") or [(0, "mixed")]:
+        r = ratio(res.per_op("ioa0", "A", "replay", n, size, "pa"),
+                  res.per_op("ioa0", "A", "replay", n, size, "kmalloc"))
+        out.append(("A, init_on_alloc=0: real-trace replay, pa/kmalloc",
+                    fmt_ratio(r), r, 0.7))
+    worst, worst_size = None, None
+    for n, size in res.keys("ioa0", "A", "large"):
+        r = ratio(res.per_op("ioa0", "A", "large", n, size, "pa"),
+                  res.per_op("ioa0", "A", "large", n, size, "vmalloc"))
+        if r is not None and (worst is None or r > worst):
+            worst, worst_size = r, size
+    out.append(("A, init_on_alloc=0: large 8 KiB..4 MiB, pa/vmalloc "
+                "(every size)",
+                f"worst {fmt_ratio(worst)} (at {worst_size} B)"
+                if worst is not None else "-", worst, 1.05))
+    worst, worst_size = None, None
+    for n, size in res.keys("smp", "B", "pc"):
+        r = ratio(res.per_op("smp", "B", "pc", n, size, "pa"),
+                  res.per_op("smp", "B", "pc", n, size, "kmalloc"))
+        if r is not None and (worst is None or r > worst):
+            worst, worst_size = r, size
+    out.append(("B: producer/consumer across 2 CPUs, pa/kmalloc wall time "
+                "(every size)",
+                f"worst {fmt_ratio(worst)} (at {worst_size} B)"
+                if worst is not None else "-", worst, 1.0))
+    pa = res.mem.get(("u512", "pa", "held"), {})
+    km = res.mem.get(("u512", "kmalloc", "held"), {})
+    r = None
+    if "pa_pages" in pa and "slab_delta" in km:
+        r = ratio(float(pa["pa_pages"]), float(km["slab_delta"]))
+    out.append(("C: uniform 1..512 B, 100000 live, pages held pa/kmalloc",
+                fmt_ratio(r), r, 0.85))
+    busy = res.mem.get(("u512", "pa", "busy"), {})
+    pages = float(busy["pa_pages"]) if "pa_pages" in busy else None
+    out.append(("C: uniform 1..512 B, all freed, after ~6 s busy: pa pages "
+                f"held (limit one arena, {ARENA_PAGES} pages)",
+                fmt(pages, 0), pages, float(ARENA_PAGES)))
+    return out
+
+
+def md_timed(res, lines, case, title, boots, allocs, ref, unit,
+             n_label="N", show_n=False):
+    keys = []
+    for b in boots:
+        for k in res.keys(b, "A" if b != "smp" else "B", case):
+            if k not in keys:
+                keys.append(k)
+    if not keys:
+        return
+    lines += ["", f"### {title}", ""]
+    header = ([n_label] if show_n else []) + ["size"]
+    for b in boots:
+        tag = {"ioa1": "ioa=1", "ioa0": "ioa=0", "smp": "smp"}[b]
+        header += [f"{a} ({tag})" for a in allocs]
+        header += [f"pa/{ref} ({tag})"]
+    rows = []
+    for n, size in keys:
+        row = ([str(n)] if show_n else []) + [size]
+        for b in boots:
+            metric = "A" if b != "smp" else "B"
+            vals = [res.per_op(b, metric, case, n, size, a) for a in allocs]
+            row += [fmt(v) for v in vals]
+            row.append(fmt_ratio(ratio(
+                res.per_op(b, metric, case, n, size, "pa"),
+                res.per_op(b, metric, case, n, size, ref))))
+        rows.append(row)
+    lines += table(header, rows)
+    lines += ["", f"Unit: {unit}."]
+
+
+def write_markdown(res, kver, path):
+    lines = [f"# pool_alloc benchmark: Debian {kver}", ""]
+    lines += ["Generated by `make bench` (bench/run.sh, bench/report.py); "
+              "bench/README.md describes the method.  Metric A: guest "
+              "instructions per operation under `-icount shift=0`, one "
+              "vCPU, median of the runs after dropping two warm-up runs, "
+              "minus the same loop without allocation.  Metric B: wall time "
+              "under multi-threaded TCG, 2 vCPUs, quoted as ratios only.  "
+              "Metric C: pages held.", ""]
+    lines += ["## Targets", ""]
+    rows = []
+    for desc, shown, value, limit in targets(res):
+        rows.append([desc, shown, f"<= {limit:g}", verdict(value, limit)])
+    lines += table(["target", "measured", "limit", "verdict"], rows)
+    a_boots = [b for b in ("ioa0", "ioa1")
+               if any(k[0] == b for k in res.timed)]
+    md_timed(res, lines, "pair", "Metric A: alloc+free pair loop",
+             a_boots, ["pa", "kmalloc", "kmem_cache"], "kmalloc",
+             "guest instructions per alloc+free pair")
+    for order in ("lifo", "fifo", "random"):
+        md_timed(res, lines, f"nn-{order}",
+                 f"Metric A: N allocs then N frees, {order.upper()} order",
+                 a_boots, ["pa", "kmalloc", "kmem_cache"], "kmalloc",
+                 "guest instructions per object (one alloc and one free)",
+                 show_n=True)
+    md_timed(res, lines, "replay", "Metric A: trace replay", a_boots,
+             ["pa", "kmalloc"], "kmalloc",
+             "guest instructions per trace line (an alloc or a free); "
+             "objects the trace never frees are freed after the timing")
+    md_timed(res, lines, "large", "Metric A: large requests", a_boots,
+             ["pa", "vmalloc"], "vmalloc",
+             "guest instructions per alloc+free pair")
+    for case, title in (("pc", "Metric B: producer on CPU 0, consumer on "
+                         "CPU 1"),
+                        ("allcpu", "Metric B: all CPUs at once")):
+        md_timed(res, lines, case, title, ["smp"] if any(
+            k[0] == "smp" for k in res.timed) else [],
+            ["pa", "kmalloc", "kmem_cache"], "kmalloc",
+            "wall-clock ns per object under TCG: only the ratios mean "
+            "anything", show_n=True, n_label="batch")
+    write_memory(res, lines)
+    for b in a_boots:
+        r = res.timed.get((b, "A", "pair", 1, "64", "none"))
+        if r:
+            lines += ["", f"Loop overhead ({b}): {r['median'] / r['ops']:.1f}"
+                      " instructions per pair-loop iteration (allocator "
+                      "none, clock reads included), subtracted from every "
+                      "Metric A figure above."]
+    if res.errors:
+        lines += ["", "## Errors", ""] + [f"- `{e}`" for e in res.errors]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return lines
+
+
+def write_memory(res, lines):
+    wls = sorted({k[0] for k in res.mem}, key=lambda w: size_key(w[1:]))
+    if not wls:
+        return
+    lines += ["", "### Metric C: pages held against bytes requested", ""]
+    rows = []
+    for wl in wls:
+        for alloc in ("pa", "kmalloc"):
+            held = res.mem.get((wl, alloc, "held"), {})
+            req = int(held.get("requested", 0))
+            row = [f"uniform 1..{wl[1:]}", alloc, held.get("live", "-"),
+                   str(req)]
+            for phase in ("held", "freed", "busy", "dropped"):
+                f = res.mem.get((wl, alloc, phase), {})
+                key = "pa_pages" if alloc == "pa" else "slab_delta"
+                row.append(f.get(key, "-"))
+            pages = float(held.get("pa_pages" if alloc == "pa"
+                                   else "slab_delta", 0) or 0)
+            row.append(fmt(pages * 4096 / req, 3) if req else "-")
+            meta = held.get("slab_delta") if alloc == "pa" else None
+            row.append(meta if meta is not None else "")
+            rows.append(row)
+    lines += table(["workload", "allocator", "objects", "bytes requested",
+                    "pages at peak", "pages just after freeing all",
+                    "after ~6 s busy", "after drop_caches",
+                    "bytes held / requested at peak",
+                    "kmalloc slab pages during pa run (its metadata)"],
+                   rows)
+    lines += ["", "pool_alloc: `pa_pool_stats().pages_held` of a pool the "
+              "bench creates.  kmalloc: change in the pages of the "
+              "kmalloc-* slab caches in /proc/slabinfo (num_slabs x "
+              "pagesperslab) since before the workload.  The after-freeing "
+              "target is judged on the \"after ~6 s busy\" column: idle "
+              "per-CPU caches are flushed by the deferrable reaper only "
+              "while their CPU is busy."]
+
+
+def write_csv(res, kver, path):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["kernel", "boot", "metric", "case", "n", "size", "alloc",
+                    "ops", "median_ns", "baseline_ns", "per_op", "unit",
+                    "ratio_vs_ref", "runs_ns"])
+        for key in sorted(res.timed, key=lambda k: (k[0], k[1], k[2], k[3],
+                                                    size_key(k[4]), k[5])):
+            boot, metric, case, n, size, alloc = key
+            r = res.timed[key]
+            ref = "vmalloc" if case == "large" else "kmalloc"
+            rv = ratio(r["per_op"], res.per_op(boot, metric, case, n, size,
+                                               ref)) if alloc == "pa" else None
+            unit = "insn" if metric == "A" else "ns"
+            w.writerow([kver, boot, metric, case, n, size, alloc, r["ops"],
+                        r["median"], r["base"], f"{r['per_op']:.2f}", unit,
+                        fmt_ratio(rv) if rv else "",
+                        " ".join(str(x) for x in r["ns"])])
+        for (wl, alloc, phase), fields in sorted(res.mem.items()):
+            w.writerow([kver, "smp", "C", wl, fields.get("live", ""), "mixed",
+                        alloc, "", "", "", fields.get(
+                            "pa_pages" if alloc == "pa" else "slab_delta",
+                            ""), "pages", "", phase])
+
+
+def plot(res, outdir):
+    """pair-cost.png and large-cost.png, with gnuplot."""
+    made = []
+    for case, png, allocs, ref, xlog, title in (
+            ("pair", "pair-cost.png", ["pa", "kmalloc", "kmem_cache"],
+             "kmalloc", False, "alloc+free pair loop"),
+            ("large", "large-cost.png", ["pa", "vmalloc"], "vmalloc", True,
+             "large alloc+free pairs")):
+        dat = os.path.join(outdir, f".{case}.dat")
+        boots = [b for b in ("ioa0", "ioa1") if res.keys(b, "A", case)]
+        if not boots:
+            continue
+        with open(dat, "w") as f:
+            for b in boots:
+                f.write(f"# {b}: size " + " ".join(allocs) + " ratio\n")
+                for n, size in res.keys(b, "A", case):
+                    if not size.isdigit():
+                        continue
+                    vals = [res.per_op(b, "A", case, n, size, a)
+                            for a in allocs]
+                    r = ratio(res.per_op(b, "A", case, n, size, "pa"),
+                              res.per_op(b, "A", case, n, size, ref))
+                    f.write(size + " " + " ".join(
+                        "NaN" if v is None else f"{v:.2f}"
+                        for v in vals + [r]) + "\n")
+                f.write("\n\n")
+        plots, rplots = [], []
+        for i, b in enumerate(boots):
+            dash = 1 if b == "ioa0" else 2
+            for j, a in enumerate(allocs):
+                plots.append(f"'{dat}' index {i} using 1:{j + 2} with "
+                             f"linespoints dt {dash} lc {j + 1} pt 7 ps 0.5 "
+                             f"title '{a} ({b.replace('ioa', 'init_on_alloc=')})'")
+            rplots.append(f"'{dat}' index {i} using 1:{len(allocs) + 2} "
+                          f"with linespoints dt {dash} lc 1 pt 7 ps 0.5 "
+                          f"title 'pa/{ref} ({b.replace('ioa', 'init_on_alloc=')})'")
+        target = "0.5" if case == "pair" else "1.05"
+        script = f"""
+set terminal pngcairo size 1100,900 font ',10'
+set output '{os.path.join(outdir, png)}'
+set multiplot layout 2,1 title 'pool_alloc benchmark, Metric A: {title}'
+set grid
+set key top left
+{'set logscale x 2' if xlog else ''}
+set xlabel 'request size (bytes)'
+set ylabel 'guest instructions per alloc+free'
+{'set logscale y' if xlog else ''}
+plot {', '.join(plots)}
+unset logscale y
+set ylabel 'pa / {ref}'
+set yrange [0:*]
+plot {', '.join(rplots)}, {target} with lines lc rgb 'red' dt 3 title 'target {target}'
+unset multiplot
+"""
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+        os.unlink(dat)
+        made.append(png)
+    return made
+
+
+def main(argv):
+    if len(argv) < 4:
+        sys.exit(__doc__)
+    outdir, kver = argv[1], argv[2]
+    os.makedirs(outdir, exist_ok=True)
+    res = Results()
+    for arg in argv[3:]:
+        boot, path = arg.split("=", 1)
+        rows = read_log(path)
+        with open(os.path.join(outdir, f"raw-{boot}.txt"), "w") as f:
+            for _, _, text in rows:
+                f.write(text + "\n")
+        for kind, fields, text in rows:
+            res.add(boot, kind, fields, text)
+    res.finish()
+    write_csv(res, kver, os.path.join(outdir, "results.csv"))
+    lines = write_markdown(res, kver, os.path.join(outdir, "results.md"))
+    plot(res, outdir)
+    print("\n".join(lines))
+    verdicts = [verdict(t[2], t[3]) for t in targets(res)]
+    print(f"\ntargets: {verdicts.count('MET')} met, "
+          f"{verdicts.count('MISSED')} missed, "
+          f"{verdicts.count('NOT RUN')} not run; files in {outdir}/")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
