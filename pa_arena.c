@@ -4,8 +4,8 @@
  *
  * An arena is taken at PA_ARENA_ORDER when the page allocator has it cheaply,
  * else at the largest order down to PA_RUN_ORDER that it can give.  Each run
- * of an arena is entered in pa_run_map so that a block is found from its
- * address alone.  Runs are handed to size classes by pa_run_get() and come
+ * of an arena is entered in the run map (pa_map.c) so that a block is found
+ * from its address alone.  Runs are handed to size classes by pa_run_get() and come
  * back through pa_run_put(); see pa_internal.h for the ordering policy and
  * the locks.
  */
@@ -15,56 +15,7 @@
 #include <linux/kmemleak.h>
 #include "pa_internal.h"
 
-/* Run index -> arena, for every run of every arena of every pool. */
-DEFINE_XARRAY_FLAGS(pa_run_map, XA_FLAGS_LOCK_IRQ);
-
 /* ---- Internals --------------------------------------------------------- */
-
-static unsigned long arena_first_index(const struct pa_arena *arena)
-{
-	return page_to_pfn(arena->page) >> PA_RUN_ORDER;
-}
-
-/**
- * pa_map_store() - set @n consecutive entries of a lookup map
- * @xa: pa_run_map or the large map
- * @first: the first index
- * @n: how many
- * @entry: the value, or NULL to erase
- * @gfp: for the map's nodes
- *
- * Nodes are allocated outside the xarray lock with @gfp, so this works in
- * atomic context as well as in sleeping context.  On failure no entry is
- * left set.
- *
- * Context: any context but NMI, as @gfp allows.
- * Return: 0 or -ENOMEM.
- */
-int pa_map_store(struct xarray *xa, unsigned long first, unsigned int n,
-		 void *entry, gfp_t gfp)
-{
-	XA_STATE(xas, xa, first);
-	unsigned long flags;
-	unsigned int i = 0;
-
-	do {
-		xas_lock_irqsave(&xas, flags);
-		for (; i < n; i++) {
-			xas_set(&xas, first + i);
-			xas_store(&xas, entry);
-			if (xas_error(&xas))
-				break;
-		}
-		xas_unlock_irqrestore(&xas, flags);
-	} while (xas_nomem(&xas, gfp));
-
-	if (xas_error(&xas)) {
-		/* Undo the indices that were stored. */
-		pa_map_store(xa, first, i, NULL, gfp);
-		return xas_error(&xas);
-	}
-	return 0;
-}
 
 /*
  * Take pages for an arena: the full order if the page allocator has it without
@@ -122,8 +73,7 @@ static struct pa_arena *arena_create(struct pa_pool *pool, gfp_t gfp)
 		list_add_tail(&run->node, &arena->free_runs);
 	}
 
-	if (pa_map_store(&pa_run_map, arena_first_index(arena), arena->nr_runs,
-			 arena, meta))
+	if (pa_map_add(arena, meta))
 		goto err_free_arena;
 	/*
 	 * Clients keep pointers to other objects in their blocks: let kmemleak
@@ -149,8 +99,7 @@ static void arena_release_pages(struct pa_arena *arena)
 /* Unmap, free and forget an unlinked arena whose runs are all free. */
 static void arena_destroy(struct pa_arena *arena)
 {
-	pa_map_store(&pa_run_map, arena_first_index(arena), arena->nr_runs,
-		     NULL, GFP_ATOMIC);
+	pa_map_remove(arena);
 	arena_release_pages(arena);
 	/* A lookup racing with this may still read the descriptor. */
 	kfree_rcu(arena, rcu);
@@ -285,25 +234,6 @@ void pa_run_put(struct pa_run *run)
 }
 
 /**
- * pa_run_lookup() - find the run that holds an address
- * @p: any pointer
- *
- * Context: rcu_read_lock() held; the result is valid until it is dropped.
- * Return: the run, or NULL when @p is in no arena.
- */
-struct pa_run *pa_run_lookup(const void *p)
-{
-	struct pa_arena *arena;
-
-	if (!virt_addr_valid(p))
-		return NULL;
-	arena = xa_load(&pa_run_map, PHYS_PFN(__pa(p)) >> PA_RUN_ORDER);
-	if (!arena)
-		return NULL;
-	return &arena->runs[((unsigned long)p - arena->base) / PA_RUN_SIZE];
-}
-
-/**
  * pa_arenas_unmap() - remove every arena of a pool from the lookup map
  * @pool: a pool no longer reachable by its clients
  *
@@ -317,8 +247,7 @@ void pa_arenas_unmap(struct pa_pool *pool)
 
 	for (n = 0; n <= PA_RUNS_PER_ARENA; n++)
 		list_for_each_entry(arena, &pool->arenas[n], node)
-			pa_map_store(&pa_run_map, arena_first_index(arena),
-				     arena->nr_runs, NULL, GFP_KERNEL);
+			pa_map_remove(arena);
 }
 
 /**

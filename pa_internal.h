@@ -39,8 +39,9 @@
  *  - Large requests (above small_max) are a struct pa_large each: vmalloc
  *    when the caller may sleep, otherwise alloc_pages_exact().
  *
- * Lookup on free: pa_run_map maps (pfn >> PA_RUN_ORDER) of every run of every
- * arena to its arena; pa_large_map maps (address >> PAGE_SHIFT) of every large
+ * Lookup on free: the run map (pa_map.c, a radix tree over the run index of
+ * a direct-map address) maps every run of every arena to its arena;
+ * pa_large_map, an xarray, maps (address >> PAGE_SHIFT) of every large
  * allocation to its descriptor.  Both are read under RCU without locks.  A
  * block's state entry changes only by cmpxchg (request -> 0 on free,
  * request -> request' on an in-place resize) or, while a cache owns the
@@ -57,7 +58,7 @@
  *  3. pa_class.lock (spinlock)   \
  *     pa_pool.arena_lock         | leaf locks: none of them is ever held
  *     pa_pool.large_lock         / while another is taken
- *  4. the xarray locks of pa_run_map and pa_large_map (leaf)
+ *  4. the xarray lock of pa_large_map (leaf)
  *
  * pa_class.lock protects the class's runs (freelists, nr_used, nr_carved,
  * fullness lists) and the class's run counts.  A CPU's cache is protected by
@@ -137,13 +138,15 @@ struct pa_arena;
 /*
  * What a run's blocks were asked for, indexed by block: a u8 per block when
  * @wide is 0, a u16 when it is 1.  Freed after an RCU grace period, and it
- * carries its own class and length so that a lockless lookup racing with the
- * run's reuse stays within the array it read.
+ * carries its own class, block size and length, so that a lockless lookup
+ * racing with the run's reuse stays within the array it read, and the free
+ * path finds everything it needs in one place.
  */
 struct pa_run_state {
 	struct rcu_head rcu;
+	struct pa_class *cls;
 	u16 nr_blocks;
-	u8 class;
+	u16 size;			/* the class size */
 	u8 wide;
 	u8 data[] __aligned(2);
 };
@@ -174,10 +177,10 @@ struct pa_cached {
  */
 struct pa_cpu_cache {
 	unsigned int count;
-	bool touched;			/* used since the reaper last looked */
 	u64 allocs;
 	u64 frees;
 	s64 requested;			/* bytes asked for, less bytes freed */
+	u64 reaped_ops;			/* allocs + frees when the reaper looked */
 	struct pa_cached entries[PA_CACHE_SIZE];
 };
 
@@ -267,13 +270,14 @@ static inline gfp_t pa_meta_gfp(gfp_t gfp)
 	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT | GFP_ZONEMASK);
 }
 
+/* pa_map.c; the lookup itself is inline, in pa_lookup.h */
+int pa_map_add(struct pa_arena *arena, gfp_t gfp);
+void pa_map_remove(struct pa_arena *arena);
+void pa_map_exit(void);
+
 /* pa_arena.c */
-extern struct xarray pa_run_map;
-int pa_map_store(struct xarray *xa, unsigned long first, unsigned int n,
-		 void *entry, gfp_t gfp);
 struct pa_run *pa_run_get(struct pa_pool *pool, gfp_t gfp);
 void pa_run_put(struct pa_run *run);
-struct pa_run *pa_run_lookup(const void *p);
 void pa_arenas_unmap(struct pa_pool *pool);
 void pa_arenas_free(struct pa_pool *pool);
 unsigned long pa_arenas_release_empty(struct pa_pool *pool);
@@ -319,21 +323,10 @@ struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
 			     gfp_t gfp);
 void pa_class_take_from(struct pa_class *cls, struct pa_run *run,
 			struct pa_cached *out);
-enum pa_lookup pa_block_find(const void *p, struct pa_block_info *info);
-bool pa_slot_cmpxchg(void *slot, bool wide, unsigned int old,
-		     unsigned int new);
-
-static inline void pa_slot_store(void *slot, bool wide, unsigned int value)
-{
-	if (wide)
-		WRITE_ONCE(*(u16 *)slot, value);
-	else
-		WRITE_ONCE(*(u8 *)slot, value);
-}
 
 /* pa_pcpu.c: the small-block paths, through the per-CPU caches */
 void *pa_small_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
-enum pa_lookup pa_small_free(const void *p, struct pa_block_info *info);
+bool pa_small_free(const void *p);
 enum pa_lookup pa_small_query(const void *p, size_t resize,
 			      struct pa_block_info *info);
 void pa_cache_drain_local(struct pa_pool *pool, bool idle_only);

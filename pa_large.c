@@ -65,6 +65,24 @@ static unsigned long large_index(const void *p)
 	return (unsigned long)p >> PAGE_SHIFT;
 }
 
+/*
+ * Set or clear the map entry of a large allocation.  Nodes are allocated
+ * outside the xarray lock with @gfp, so this works in atomic context as well
+ * as in sleeping context.
+ */
+static int large_map_store(unsigned long index, void *entry, gfp_t gfp)
+{
+	XA_STATE(xas, &pa_large_map, index);
+	unsigned long flags;
+
+	do {
+		xas_lock_irqsave(&xas, flags);
+		xas_store(&xas, entry);
+		xas_unlock_irqrestore(&xas, flags);
+	} while (xas_nomem(&xas, gfp));
+	return xas_error(&xas);
+}
+
 /* ---- Interface to the entry points ------------------------------------- */
 
 /**
@@ -102,8 +120,7 @@ void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 		goto err_free_desc;
 	if (!large->vmapped)
 		kmemleak_alloc(large->addr, large->size, 0, meta);
-	if (pa_map_store(&pa_large_map, large_index(large->addr), 1, large,
-			 meta))
+	if (large_map_store(large_index(large->addr), large, meta))
 		goto err_free_memory;
 
 	spin_lock_irqsave(&pool->large_lock, flags);
@@ -221,8 +238,7 @@ void pa_large_unmap(struct pa_pool *pool)
 	struct pa_large *large;
 
 	list_for_each_entry(large, &pool->large, node)
-		pa_map_store(&pa_large_map, large_index(large->addr), 1, NULL,
-			     GFP_KERNEL);
+		large_map_store(large_index(large->addr), NULL, GFP_KERNEL);
 }
 
 /**

@@ -84,16 +84,23 @@ static enum pa_lookup block_query(const void *p, size_t resize,
 	return found;
 }
 
-static void free_common(const void *p, const char *what, unsigned long caller)
+/* A free the fast path refused: a large block, or a pointer to report. */
+static noinline void free_slow(const void *p, const char *what,
+			       unsigned long caller)
 {
 	struct pa_block_info info = { };
-	enum pa_lookup found;
 
-	found = pa_small_free(p, &info);
-	if (found == PA_NOT_OURS)
-		found = pa_large_free(p, &info);
-	if (unlikely(found != PA_LIVE))
+	/* In an arena, it is no live block, whatever a lookup now says. */
+	if (pa_small_query(p, 0, &info) != PA_NOT_OURS ||
+	    pa_large_free(p, &info) != PA_LIVE)
 		pa_report_invalid(info.pool, what, p, caller);
+}
+
+static void free_common(const void *p, const char *what, unsigned long caller)
+{
+	if (likely(pa_small_free(p)))
+		return;
+	free_slow(p, what, caller);
 }
 
 /* ---- Public interface -------------------------------------------------- */
@@ -384,6 +391,7 @@ static void __exit pa_exit(void)
 		pa_pool_free(pool);
 	}
 	pa_large_exit();
+	pa_map_exit();
 	pa_debugfs_exit();
 }
 

@@ -16,6 +16,7 @@
 #include <linux/string.h>
 #include <kunit/visibility.h>
 #include "pa_internal.h"
+#include "pa_lookup.h"
 
 /* ---- Internals --------------------------------------------------------- */
 
@@ -30,13 +31,13 @@ static void *cache_pop(struct pa_class *cls, struct pa_cpu_cache *c,
 	pa_slot_store(top->slot, cls->wide, size);
 	c->allocs++;
 	c->requested += size;
-	c->touched = true;
 	return top->block;
 }
 
 /* The class has no free block: add a run to it and take one from there. */
-static void *small_alloc_slow(struct pa_pool *pool, struct pa_class *cls,
-			      size_t size, gfp_t gfp)
+static noinline void *small_alloc_slow(struct pa_pool *pool,
+				       struct pa_class *cls, size_t size,
+				       gfp_t gfp)
 {
 	struct pa_cpu_cache *c;
 	struct pa_cached fresh;
@@ -52,9 +53,25 @@ static void *small_alloc_slow(struct pa_pool *pool, struct pa_class *cls,
 	pa_slot_store(fresh.slot, cls->wide, size);
 	c->allocs++;
 	c->requested += size;
-	c->touched = true;
 	local_irq_restore(flags);
 	return fresh.block;
+}
+
+/* Refill an empty cache from the runs; false when the class has none. */
+static noinline bool cache_refill(struct pa_class *cls, struct pa_cpu_cache *c)
+{
+	c->count = pa_class_refill(cls, c->entries, PA_CACHE_BATCH);
+	return c->count;
+}
+
+/* Make room in a full cache: its oldest blocks go back to their runs. */
+static noinline void cache_flush_oldest(struct pa_class *cls,
+					struct pa_cpu_cache *c)
+{
+	pa_class_flush(cls, c->entries, PA_CACHE_BATCH);
+	c->count -= PA_CACHE_BATCH;
+	memmove(c->entries, c->entries + PA_CACHE_BATCH,
+		c->count * sizeof(*c->entries));
 }
 
 /* Give all of @c back to the runs. */
@@ -86,9 +103,7 @@ void *pa_small_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 
 	local_irq_save(flags);
 	c = this_cpu_ptr(cls->cache);
-	if (unlikely(!c->count))
-		c->count = pa_class_refill(cls, c->entries, PA_CACHE_BATCH);
-	if (likely(c->count)) {
+	if (likely(c->count) || cache_refill(cls, c)) {
 		block = cache_pop(cls, c, size);
 		local_irq_restore(flags);
 	} else {
@@ -105,48 +120,52 @@ void *pa_small_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 /**
  * pa_small_free() - free the block at @p if it is a live small block
  * @p: any pointer but NULL
- * @info: filled in; @info->pool is set whenever @p is in an arena
+ *
+ * The fast path of every free: it only says whether it freed @p.  Callers
+ * find out what else @p is on their slow path.
  *
  * Context: any context but NMI.
- * Return: PA_LIVE when freed, PA_BAD when @p is in an arena but is not a live
- * block's start (it is left untouched), PA_NOT_OURS otherwise.
+ * Return: true when @p was a live small block and is now free.
  */
-enum pa_lookup pa_small_free(const void *p, struct pa_block_info *info)
+bool pa_small_free(const void *p)
 {
+	struct pa_run_state *state;
+	unsigned int requested;
 	struct pa_cpu_cache *c;
-	enum pa_lookup found;
 	struct pa_class *cls;
 	unsigned long flags;
+	struct pa_run *run;
+	bool freed = false;
+	void *slot;
 
 	local_irq_save(flags);
-	found = pa_block_find(p, info);
-	if (found != PA_LIVE)
+	run = pa_run_lookup(p);
+	if (unlikely(!run))
 		goto out;
-	cls = &info->pool->classes[info->class];
+	slot = pa_run_slot(run, p, &state);
+	if (unlikely(!slot))
+		goto out;
+	requested = pa_slot_load(slot, state->wide);
 	/* Of two racing frees of one block, only one gets past this. */
-	if (!pa_slot_cmpxchg(info->slot, cls->wide, info->requested, 0)) {
-		found = PA_BAD;
+	if (unlikely(!requested ||
+		     !pa_slot_cmpxchg(slot, state->wide, requested, 0)))
 		goto out;
-	}
+	cls = state->cls;
 	if (want_init_on_free())
 		memset((void *)p, 0, cls->size);
 
 	c = this_cpu_ptr(cls->cache);
-	if (unlikely(c->count == PA_CACHE_SIZE)) {
-		pa_class_flush(cls, c->entries, PA_CACHE_BATCH);
-		c->count -= PA_CACHE_BATCH;
-		memmove(c->entries, c->entries + PA_CACHE_BATCH,
-			c->count * sizeof(*c->entries));
-	}
+	if (unlikely(c->count == PA_CACHE_SIZE))
+		cache_flush_oldest(cls, c);
 	c->entries[c->count++] = (struct pa_cached) {
-		.block = (void *)p, .slot = info->slot, .run = info->run,
+		.block = (void *)p, .slot = slot, .run = run,
 	};
 	c->frees++;
-	c->requested -= info->requested;
-	c->touched = true;
+	c->requested -= requested;
+	freed = true;
 out:
 	local_irq_restore(flags);
-	return found;
+	return freed;
 }
 
 /**
@@ -196,11 +215,15 @@ void pa_cache_drain_local(struct pa_pool *pool, bool idle_only)
 	unsigned int i;
 
 	for (i = 0; i < pa_nr_classes; i++) {
+		u64 ops;
+
 		local_irq_save(flags);
 		c = this_cpu_ptr(pool->classes[i].cache);
-		if (!idle_only || !c->touched)
+		/* Idle: no alloc or free since the last call. */
+		ops = c->allocs + c->frees;
+		if (!idle_only || ops == c->reaped_ops)
 			cache_flush_all(&pool->classes[i], c);
-		c->touched = false;
+		c->reaped_ops = ops;
 		local_irq_restore(flags);
 	}
 }

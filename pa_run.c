@@ -229,8 +229,9 @@ struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
 		pa_run_put(run);
 		return NULL;
 	}
+	state->cls = cls;
 	state->nr_blocks = nr_blocks;
-	state->class = cls->index;
+	state->size = cls->size;
 	state->wide = cls->wide;
 	run->freelist = NULL;
 	run->nr_blocks = nr_blocks;
@@ -263,68 +264,4 @@ void pa_class_take_from(struct pa_class *cls, struct pa_run *run,
 	cls->nr_blocks += run->nr_blocks;
 	run_take_block(cls, run, out);
 	spin_unlock(&cls->lock);
-}
-
-/**
- * pa_block_find() - find the live small block that starts at @p
- * @p: any pointer but NULL
- * @info: filled in for a live block; @info->pool is also set for PA_BAD
- *
- * Lockless: the run's state array says whether the block is live.  The
- * answer can be stale by the time it is used; callers change the state entry
- * with pa_slot_cmpxchg() to make it stick.
- *
- * Context: interrupts disabled (an RCU read-side section).
- * Return: PA_LIVE, PA_BAD when @p is in an arena but is not the start of a
- * live block, PA_NOT_OURS otherwise.
- */
-enum pa_lookup pa_block_find(const void *p, struct pa_block_info *info)
-{
-	struct pa_run_state *state;
-	unsigned long offset;
-	unsigned int size, index, requested;
-	struct pa_run *run;
-
-	run = pa_run_lookup(p);
-	if (!run)
-		return PA_NOT_OURS;
-	info->pool = run->arena->pool;
-	state = rcu_dereference_sched(run->state);
-	if (!state)
-		return PA_BAD;
-	size = pa_class_size[state->class];
-	offset = (unsigned long)p - pa_run_base(run);
-	index = offset / size;
-	if (index * size != offset || index >= state->nr_blocks)
-		return PA_BAD;
-	info->slot = state->data + (index << state->wide);
-	requested = state->wide ? READ_ONCE(*(u16 *)info->slot) :
-				  READ_ONCE(*(u8 *)info->slot);
-	if (!requested)
-		return PA_BAD;
-	info->run = run;
-	info->class = state->class;
-	info->usable = size;
-	info->requested = requested;
-	return PA_LIVE;
-}
-
-/**
- * pa_slot_cmpxchg() - change a block's state entry if it still holds @old
- * @slot: the entry
- * @wide: whether it is a u16 (else a u8)
- * @old: the value expected
- * @new: the value to store
- *
- * Context: any context.
- * Return: true when the entry held @old and now holds @new.
- */
-bool pa_slot_cmpxchg(void *slot, bool wide, unsigned int old, unsigned int new)
-{
-	u16 expect16 = old;
-	u8 expect8 = old;
-
-	if (wide)
-		return try_cmpxchg((u16 *)slot, &expect16, (u16)new);
-	return try_cmpxchg((u8 *)slot, &expect8, (u8)new);
 }
