@@ -136,5 +136,16 @@ u32 pab_rand_below(u64 *state, u32 bound);
 /* Commands, one per file; @args is the rest of the command line. */
 int pab_cmd_pair(char *args);
 int pab_cmd_large(char *args);
+int pab_cmd_nn(char *args);
+int pab_cmd_trace(char *args);
+int pab_cmd_replay(char *args);
+int pab_cmd_pc(char *args);
+int pab_cmd_allcpu(char *args);
+int pab_cmd_busy(char *args);
+int pab_cmd_hold(char *args);
+int pab_cmd_release(char *args);
+int pab_cmd_stat(char *args);
+void pab_trace_free(void);
+void pab_mem_free(void);
 
 #endif /* _PAB_H */

@@ -155,12 +155,21 @@ static const struct pab_cmd {
 	{ "runs", pab_cmd_runs },
 	{ "pair", pab_cmd_pair },
 	{ "large", pab_cmd_large },
+	{ "nn", pab_cmd_nn },
+	{ "trace", pab_cmd_trace },
+	{ "replay", pab_cmd_replay },
+	{ "pc", pab_cmd_pc },
+	{ "allcpu", pab_cmd_allcpu },
+	{ "busy", pab_cmd_busy },
+	{ "hold", pab_cmd_hold },
+	{ "release", pab_cmd_release },
+	{ "stat", pab_cmd_stat },
 };
 
 static ssize_t pab_ctl_write(struct file *file, const char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
-	char line[PAB_CMD_MAX], *args, *verb;
+	char line[PAB_CMD_MAX], *args, *verb, none[] = "";
 	const struct pab_cmd *cmd;
 	int err = -EINVAL;
 
@@ -178,7 +187,7 @@ static ssize_t pab_ctl_write(struct file *file, const char __user *ubuf,
 	for (cmd = pab_cmds; cmd < pab_cmds + ARRAY_SIZE(pab_cmds); cmd++) {
 		if (strcmp(verb, cmd->name))
 			continue;
-		err = cmd->fn(args ? strim(args) : line + len);
+		err = cmd->fn(args ? strim(args) : none);
 		break;
 	}
 	if (err && !pab_out_len)
@@ -224,6 +233,8 @@ err:
 static void __exit pab_exit(void)
 {
 	debugfs_remove(pab_dir);
+	pab_mem_free();
+	pab_trace_free();
 	pab_caches_destroy();
 	vfree(pab_ptrs);
 	vfree(pab_idx);
