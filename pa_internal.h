@@ -324,9 +324,11 @@ struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
 void pa_class_take_from(struct pa_class *cls, struct pa_run *run,
 			struct pa_cached *out);
 
-/* pa_pcpu.c: the small-block paths, through the per-CPU caches */
-void *pa_small_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
-bool pa_small_free(const void *p);
+/* pa_pcpu.c: the per-CPU caches' slow paths (fast ones: pa_fast.h) */
+void *pa_small_alloc_slow(struct pa_pool *pool, struct pa_class *cls,
+			  size_t size, gfp_t gfp);
+bool pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c);
+void pa_cache_flush_oldest(struct pa_class *cls, struct pa_cpu_cache *c);
 enum pa_lookup pa_small_query(const void *p, size_t resize,
 			      struct pa_block_info *info);
 void pa_cache_drain_local(struct pa_pool *pool, bool idle_only);

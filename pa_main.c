@@ -16,6 +16,7 @@
 #include <linux/err.h>
 #include <kunit/visibility.h>
 #include "pa_internal.h"
+#include "pa_fast.h"
 
 /* ---- Parameters -------------------------------------------------------- */
 

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU caches: the fast paths of small allocation and free.
+ * Per-CPU caches: everything but the fast paths (those are in pa_fast.h).
  *
- * Each CPU has, per pool and class, a stack of free blocks and its share of
- * the class counters (struct pa_cpu_cache).  It is used with interrupts
- * disabled and no lock, so task, softirq and hardirq callers on one CPU never
- * see it half changed, and a free on one CPU of a block allocated on another
- * writes only the freeing CPU's cache.  An empty cache is refilled with
- * PA_CACHE_BATCH blocks from the class's fullest runs; a full one gives its
- * PA_CACHE_BATCH oldest blocks back to their runs.
+ * An empty cache is refilled with PA_CACHE_BATCH blocks from the class's
+ * fullest runs; a full one gives its PA_CACHE_BATCH oldest blocks back to
+ * their runs; an empty class grows by a run.  Also here: resizing in place,
+ * draining caches, and adding up the per-CPU counters.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,24 +17,20 @@
 
 /* ---- Internals --------------------------------------------------------- */
 
-/* Hand out the top block of @c for a request of @size bytes. */
-static void *cache_pop(struct pa_class *cls, struct pa_cpu_cache *c,
-		       size_t size)
-{
-	struct pa_cached *top = &c->entries[--c->count];
-
-	lockdep_assert_irqs_disabled();
-	/* The cache owns the block: nothing else changes its entry now. */
-	pa_slot_store(top->slot, cls->wide, size);
-	c->allocs++;
-	c->requested += size;
-	return top->block;
-}
-
-/* The class has no free block: add a run to it and take one from there. */
-static noinline void *small_alloc_slow(struct pa_pool *pool,
-				       struct pa_class *cls, size_t size,
-				       gfp_t gfp)
+/**
+ * pa_small_alloc_slow() - allocate when the class has no free block
+ * @pool: the pool
+ * @cls: the class
+ * @size: bytes requested
+ * @gfp: how a new run's pages may be allocated
+ *
+ * Adds a run to the class and takes a block from it.
+ *
+ * Context: any context but NMI, as @gfp allows; interrupts enabled.
+ * Return: the block, not zeroed, or NULL.
+ */
+void *pa_small_alloc_slow(struct pa_pool *pool, struct pa_class *cls,
+			  size_t size, gfp_t gfp)
 {
 	struct pa_cpu_cache *c;
 	struct pa_cached fresh;
@@ -57,16 +50,30 @@ static noinline void *small_alloc_slow(struct pa_pool *pool,
 	return fresh.block;
 }
 
-/* Refill an empty cache from the runs; false when the class has none. */
-static noinline bool cache_refill(struct pa_class *cls, struct pa_cpu_cache *c)
+/**
+ * pa_cache_refill() - refill an empty cache from the class's fullest runs
+ * @cls: the class
+ * @c: this CPU's cache of it
+ *
+ * Context: interrupts disabled.
+ * Return: false when the class has no free block.
+ */
+bool pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c)
 {
 	c->count = pa_class_refill(cls, c->entries, PA_CACHE_BATCH);
 	return c->count;
 }
 
-/* Make room in a full cache: its oldest blocks go back to their runs. */
-static noinline void cache_flush_oldest(struct pa_class *cls,
-					struct pa_cpu_cache *c)
+/**
+ * pa_cache_flush_oldest() - make room in a full cache
+ * @cls: the class
+ * @c: this CPU's cache of it
+ *
+ * Its PA_CACHE_BATCH oldest blocks go back to their runs.
+ *
+ * Context: interrupts disabled.
+ */
+void pa_cache_flush_oldest(struct pa_class *cls, struct pa_cpu_cache *c)
 {
 	pa_class_flush(cls, c->entries, PA_CACHE_BATCH);
 	c->count -= PA_CACHE_BATCH;
@@ -84,89 +91,6 @@ static void cache_flush_all(struct pa_class *cls, struct pa_cpu_cache *c)
 }
 
 /* ---- Interface to the entry points ------------------------------------- */
-
-/**
- * pa_small_alloc() - allocate a block of 1..pa_small_max bytes
- * @pool: the pool
- * @size: bytes requested
- * @gfp: allocation flags; the block is zeroed when they ask for it
- *
- * Context: any context but NMI, as @gfp allows.
- * Return: the block, or NULL.
- */
-void *pa_small_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
-{
-	struct pa_class *cls = &pool->classes[pa_class_of(size)];
-	struct pa_cpu_cache *c;
-	unsigned long flags;
-	void *block;
-
-	local_irq_save(flags);
-	c = this_cpu_ptr(cls->cache);
-	if (likely(c->count) || cache_refill(cls, c)) {
-		block = cache_pop(cls, c, size);
-		local_irq_restore(flags);
-	} else {
-		local_irq_restore(flags);
-		block = small_alloc_slow(pool, cls, size, gfp);
-		if (!block)
-			return NULL;
-	}
-	if (want_init_on_alloc(gfp))
-		memset(block, 0, cls->size);
-	return block;
-}
-
-/**
- * pa_small_free() - free the block at @p if it is a live small block
- * @p: any pointer but NULL
- *
- * The fast path of every free: it only says whether it freed @p.  Callers
- * find out what else @p is on their slow path.
- *
- * Context: any context but NMI.
- * Return: true when @p was a live small block and is now free.
- */
-bool pa_small_free(const void *p)
-{
-	struct pa_run_state *state;
-	unsigned int requested;
-	struct pa_cpu_cache *c;
-	struct pa_class *cls;
-	unsigned long flags;
-	struct pa_run *run;
-	bool freed = false;
-	void *slot;
-
-	local_irq_save(flags);
-	run = pa_run_lookup(p);
-	if (unlikely(!run))
-		goto out;
-	slot = pa_run_slot(run, p, &state);
-	if (unlikely(!slot))
-		goto out;
-	requested = pa_slot_load(slot, state->wide);
-	/* Of two racing frees of one block, only one gets past this. */
-	if (unlikely(!requested ||
-		     !pa_slot_cmpxchg(slot, state->wide, requested, 0)))
-		goto out;
-	cls = state->cls;
-	if (want_init_on_free())
-		memset((void *)p, 0, cls->size);
-
-	c = this_cpu_ptr(cls->cache);
-	if (unlikely(c->count == PA_CACHE_SIZE))
-		cache_flush_oldest(cls, c);
-	c->entries[c->count++] = (struct pa_cached) {
-		.block = (void *)p, .slot = slot, .run = run,
-	};
-	c->frees++;
-	c->requested -= requested;
-	freed = true;
-out:
-	local_irq_restore(flags);
-	return freed;
-}
 
 /**
  * pa_small_query() - describe, and optionally resize, the block at @p
