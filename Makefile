@@ -7,6 +7,7 @@
 #   make check           checkpatch --strict, sparse, kernel-doc -Wall
 #   make test            KUnit in a KASAN/lockdep kernel + stock kernel smoke
 #   make demo            the sample workload on stock Debian 6.1, with stats
+#   make bench           pool_alloc against kmalloc/kmem_cache/vmalloc in qemu
 #
 # The module sources and what they contain are listed in Kbuild.
 
@@ -31,3 +32,4 @@ check: deps
 .PHONY: all modules install clean check
 
 include tools/testing/vm/vm.mk
+include bench/bench.mk
