@@ -23,16 +23,22 @@ bench_kernel() {
 	esac
 }
 
-# build_bench KVER: build pool_alloc (build_modules) and then the bench
-# module against its Module.symvers; prints the directory holding
-# pool_alloc.ko, with bench/pool_alloc_bench.ko below it.
+# build_bench KVER: build the project's modules and then pool_alloc_bench,
+# against the latter's Module.symvers, in build/bench/KVER/ (not in
+# build/KVER/, which make test and make demo wipe and rebuild whenever they
+# run); prints that directory, which holds pool_alloc.ko and
+# bench/pool_alloc_bench.ko.
 build_bench() {
 	kdir="/usr/src/linux-headers-$1"
-	mods=$(build_modules "$kdir" "$1")
-	say "== building pool_alloc_bench for $1 (W=1)"
-	make -s -C "$kdir" M="$mods/bench" \
-		KBUILD_EXTRA_SYMBOLS="$mods/Module.symvers" W=1 modules >&2 ||
+	out="$build/bench/$1"
+	copy_sources "$top" "$out"
+	say "== building pool_alloc and pool_alloc_bench for $1 (in build/bench/$1, W=1 for the bench)"
+	make -s -C "$kdir" M="$out" modules >&2 ||
+		die "module build against $1 failed"
+	make -s -C "$kdir" M="$out/bench" \
+		KBUILD_EXTRA_SYMBOLS="$out/Module.symvers" W=1 modules >&2 ||
 		die "bench module build against $1 failed"
-	[ -f "$mods/bench/pool_alloc_bench.ko" ] || die "no pool_alloc_bench.ko for $1"
-	printf '%s\n' "$mods"
+	[ -f "$out/pool_alloc.ko" ] && [ -f "$out/bench/pool_alloc_bench.ko" ] ||
+		die "no pool_alloc.ko or pool_alloc_bench.ko built for $1"
+	printf '%s\n' "$out"
 }

@@ -15,8 +15,8 @@ set -eu
 
 kver=$(bench_kernel 6.1)
 [ -n "$kver" ] || die "no Debian 6.1 kernel with headers in /boot (run make deps)"
-root="$build/$kver/initramfs-trace"
-initrd="$build/$kver/initramfs-trace.cpio.gz"
+root="$build/bench/initramfs-trace"
+initrd="$build/bench/initramfs-trace.cpio.gz"
 stage_busybox "$root"
 cp "$bench_dir/guest/init-trace" "$root/init"
 chmod 755 "$root/init"

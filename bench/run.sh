@@ -30,8 +30,8 @@ t_start=$(date +%s)
 
 mods=$(build_bench "$kver")
 
-root="$build/$kver/initramfs-bench"
-initrd="$build/$kver/initramfs-bench.cpio.gz"
+root="$mods/initramfs"
+initrd="$mods/initramfs.cpio.gz"
 stage_busybox "$root"
 mkdir -p "$root/modules" "$root/bench"
 cp "$mods/pool_alloc.ko" "$mods/bench/pool_alloc_bench.ko" "$root/modules/"
@@ -102,6 +102,9 @@ vm_ok ioa0 "$rc0" || bad=1
 vm_ok smp "$rcs" || bad=1
 
 out="$bench_dir/results/$series"
+# Which allocator was measured: the results are committed, the code moves.
+PAB_REV=$(git -C "$top" describe --always --dirty 2>/dev/null || echo "not a git tree")
+export PAB_REV
 python3 "$bench_dir/report.py" "$out" "$kver" \
 	"ioa1=$logs/bench-$kver-ioa1.log" "ioa0=$logs/bench-$kver-ioa0.log" \
 	"smp=$logs/bench-$kver-smp.log" || bad=1
