@@ -15,7 +15,8 @@
 # Consoles: build/logs/bench-<kernel release>-<boot>.log.  Every VM is bounded
 # by timeout(1) and ends by itself (reboot -f, which -no-reboot turns into an
 # exit).  Tunables (environment): PAB_TIMEOUT_A, PAB_TIMEOUT_B (seconds),
-# PAB_QUICK=1 (a fraction of the cases, for trying the harness out).
+# PAB_QUICK=1 (a fraction of the cases, for trying the harness out; results
+# in bench/results/<series>-quick/).
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -24,8 +25,9 @@ PATH=$PATH:/sbin:/usr/sbin
 series=${KERNEL:-6.1}
 kver=$(bench_kernel "$series")
 [ -n "$kver" ] || die "no Debian $series kernel with headers in /boot (run make deps)"
-timeout_a=${PAB_TIMEOUT_A:-1200}
-timeout_b=${PAB_TIMEOUT_B:-900}
+# Normal runs take 1.5 and 1 minutes: a hung VM costs at most 20 minutes.
+timeout_a=${PAB_TIMEOUT_A:-600}
+timeout_b=${PAB_TIMEOUT_B:-600}
 t_start=$(date +%s)
 
 mods=$(build_bench "$kver")
@@ -101,7 +103,9 @@ vm_ok ioa1 "$rc1" || bad=1
 vm_ok ioa0 "$rc0" || bad=1
 vm_ok smp "$rcs" || bad=1
 
+# A quick run must not overwrite the results of a full one.
 out="$bench_dir/results/$series"
+[ "${PAB_QUICK:-0}" = 0 ] || out="$out-quick"
 # Which allocator was measured: the results are committed, the code moves.
 PAB_REV=$(git -C "$top" describe --always --dirty 2>/dev/null || echo "not a git tree")
 export PAB_REV
