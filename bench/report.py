@@ -102,6 +102,14 @@ class Results:
             r["base"] = base
             r["per_op"] = (r["median"] - base) / r["ops"]
 
+    def spread(self, boot, metric, case, n, size, alloc):
+        """Half the range of the kept runs, relative to their median."""
+        r = self.timed.get((boot, metric, case, n, size, alloc))
+        if r is None or not r["median"]:
+            return None
+        kept = r["ns"][WARMUP:] if len(r["ns"]) > WARMUP else r["ns"]
+        return (max(kept) - min(kept)) / 2 / r["median"]
+
     def per_op(self, boot, metric, case, n, size, alloc):
         r = self.timed.get((boot, metric, case, n, size, alloc))
         return None if r is None else r["per_op"]
@@ -178,15 +186,18 @@ def targets(res):
                 "(every size)",
                 f"worst {fmt_ratio(worst)} (at {worst_size} B)"
                 if worst is not None else "-", worst, 1.05))
-    worst, worst_size = None, None
+    worst, worst_size, noise = None, None, 0.0
     for n, size in res.keys("smp", "B", "pc"):
         r = ratio(res.per_op("smp", "B", "pc", n, size, "pa"),
                   res.per_op("smp", "B", "pc", n, size, "kmalloc"))
         if r is not None and (worst is None or r > worst):
             worst, worst_size = r, size
+        for a in ("pa", "kmalloc"):
+            noise = max(noise, res.spread("smp", "B", "pc", n, size, a) or 0)
     out.append(("B: producer/consumer across 2 CPUs, pa/kmalloc wall time "
                 "(every size)",
-                f"worst {fmt_ratio(worst)} (at {worst_size} B)"
+                f"worst {fmt_ratio(worst)} (at {worst_size} B; the kept "
+                f"runs of one allocator spread up to +-{noise:.0%})"
                 if worst is not None else "-", worst, 1.0))
     pa = res.mem.get(("u512", "pa", "held"), {})
     km = res.mem.get(("u512", "kmalloc", "held"), {})
