@@ -38,7 +38,8 @@ build_bench() {
 	make -s -C "$kdir" M="$out/bench" \
 		KBUILD_EXTRA_SYMBOLS="$out/Module.symvers" W=1 modules >&2 ||
 		die "bench module build against $1 failed"
-	[ -f "$out/pool_alloc.ko" ] && [ -f "$out/bench/pool_alloc_bench.ko" ] ||
-		die "no pool_alloc.ko or pool_alloc_bench.ko built for $1"
+	for ko in pool_alloc.ko bench/pool_alloc_bench.ko; do
+		[ -f "$out/$ko" ] || die "no $ko built for $1"
+	done
 	printf '%s\n' "$out"
 }
