@@ -41,8 +41,8 @@
  *
  * Lookup on free: the run map (pa_map.c, a radix tree over the run index of
  * a direct-map address) maps every run of every arena to its arena;
- * pa_large_map, an xarray, maps (address >> PAGE_SHIFT) of every large
- * allocation to its descriptor.  Both are read under RCU without locks.  A
+ * a hash table (pa_large.c) maps the address of every large allocation to
+ * its descriptor.  Both are read under RCU without locks.  A
  * block's state entry changes only by cmpxchg (request -> 0 on free,
  * request -> request' on an in-place resize) or, while a cache owns the
  * block, by a plain store (0 -> request); so of two racing frees of one block
@@ -58,7 +58,7 @@
  *  3. pa_class.lock (spinlock)   \
  *     pa_pool.arena_lock         | leaf locks: none of them is ever held
  *     pa_pool.large_lock         / while another is taken
- *  4. the xarray lock of pa_large_map (leaf)
+ *  4. pa_large_hash_lock, the large hash's writers' lock (leaf)
  *
  * pa_class.lock protects the class's runs (freelists, nr_used, nr_carved,
  * fullness lists) and the class's run counts.  A CPU's cache is protected by
@@ -76,7 +76,6 @@
 
 #include <linux/list.h>
 #include <linux/spinlock.h>
-#include <linux/xarray.h>
 #include <linux/rcupdate.h>
 #include <linux/mm.h>
 #include <linux/log2.h>
@@ -218,6 +217,7 @@ struct pa_large {
 	size_t size;			/* usable: page aligned */
 	size_t requested;
 	bool vmapped;			/* vmalloc, else alloc_pages_exact() */
+	struct hlist_node hnode;	/* in the address hash */
 	struct rcu_head rcu;
 };
 

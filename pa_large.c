@@ -5,7 +5,7 @@
  * A caller that may sleep gets vmalloc memory; any other caller gets whole
  * pages from alloc_pages_exact(), or NULL when the page allocator cannot give
  * them without sleeping (vmalloc is not safe in atomic context on 6.1).  Each
- * allocation has a descriptor, found through pa_large_map by its address.
+ * allocation has a descriptor, found by its address in a hash table.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +13,7 @@
 #include <linux/vmalloc.h>
 #include <linux/kmemleak.h>
 #include <linux/llist.h>
+#include <linux/hashtable.h>
 #include <linux/workqueue.h>
 #include "pa_internal.h"
 
@@ -26,8 +27,15 @@
 /* Like kvmalloc(), refuse sizes no sane caller means: they overflow int. */
 #define PA_LARGE_MAX		((size_t)INT_MAX)
 
-/* Page number of a large allocation's address -> its descriptor. */
-static DEFINE_XARRAY_FLAGS(pa_large_map, XA_FLAGS_LOCK_IRQ);
+/*
+ * Address -> descriptor of every live large allocation.  A hash table, not
+ * an xarray: vmalloc addresses are sparse, and an xarray allocated and freed
+ * a chain of nodes per allocation, which cost twice vmalloc() at 8 KiB.
+ * Readers use RCU; writers take pa_large_hash_lock.
+ */
+#define PA_LARGE_HASH_BITS	10
+static DEFINE_HASHTABLE(pa_large_hash, PA_LARGE_HASH_BITS);
+static DEFINE_SPINLOCK(pa_large_hash_lock);
 
 /*
  * vfree() may sleep.  A vmalloc block freed where sleeping is not allowed is
@@ -60,27 +68,25 @@ static void large_release_memory(struct pa_large *large)
 	}
 }
 
-static unsigned long large_index(const void *p)
+static void large_unhash(struct pa_large *large)
 {
-	return (unsigned long)p >> PAGE_SHIFT;
-}
-
-/*
- * Set or clear the map entry of a large allocation.  Nodes are allocated
- * outside the xarray lock with @gfp, so this works in atomic context as well
- * as in sleeping context.
- */
-static int large_map_store(unsigned long index, void *entry, gfp_t gfp)
-{
-	XA_STATE(xas, &pa_large_map, index);
 	unsigned long flags;
 
-	do {
-		xas_lock_irqsave(&xas, flags);
-		xas_store(&xas, entry);
-		xas_unlock_irqrestore(&xas, flags);
-	} while (xas_nomem(&xas, gfp));
-	return xas_error(&xas);
+	spin_lock_irqsave(&pa_large_hash_lock, flags);
+	hash_del_rcu(&large->hnode);
+	spin_unlock_irqrestore(&pa_large_hash_lock, flags);
+}
+
+/* The live large allocation at @p, or NULL.  RCU read lock held. */
+static struct pa_large *large_find(const void *p)
+{
+	struct pa_large *large;
+
+	hash_for_each_possible_rcu(pa_large_hash, large, hnode,
+				   (unsigned long)p)
+		if (large->addr == p)
+			return large;
+	return NULL;
 }
 
 /* ---- Interface to the entry points ------------------------------------- */
@@ -120,8 +126,9 @@ void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 		goto err_free_desc;
 	if (!large->vmapped)
 		kmemleak_alloc(large->addr, large->size, 0, meta);
-	if (large_map_store(large_index(large->addr), large, meta))
-		goto err_free_memory;
+	spin_lock_irqsave(&pa_large_hash_lock, flags);
+	hash_add_rcu(pa_large_hash, &large->hnode, (unsigned long)large->addr);
+	spin_unlock_irqrestore(&pa_large_hash_lock, flags);
 
 	spin_lock_irqsave(&pool->large_lock, flags);
 	list_add(&large->node, &pool->large);
@@ -132,8 +139,6 @@ void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 	spin_unlock_irqrestore(&pool->large_lock, flags);
 	return large->addr;
 
-err_free_memory:
-	large_release_memory(large);
 err_free_desc:
 	kfree(large);
 	return NULL;
@@ -144,7 +149,7 @@ err_free_desc:
  * @p: any pointer but NULL
  * @info: filled in when it is
  *
- * Removing the map entry is what claims the allocation, so of two racing
+ * Removing the hash entry is what claims the allocation, so of two racing
  * frees of one pointer only one succeeds.
  *
  * Context: any context but NMI.
@@ -152,18 +157,19 @@ err_free_desc:
  */
 enum pa_lookup pa_large_free(const void *p, struct pa_block_info *info)
 {
-	XA_STATE(xas, &pa_large_map, large_index(p));
 	struct pa_large *large;
 	struct pa_pool *pool;
 	unsigned long flags;
 
 	if (!PAGE_ALIGNED(p))
 		return PA_NOT_OURS;
-	xas_lock_irqsave(&xas, flags);
-	large = xas_load(&xas);
+	spin_lock_irqsave(&pa_large_hash_lock, flags);
+	rcu_read_lock();
+	large = large_find(p);
 	if (large)
-		xas_store(&xas, NULL);
-	xas_unlock_irqrestore(&xas, flags);
+		hash_del_rcu(&large->hnode);
+	rcu_read_unlock();
+	spin_unlock_irqrestore(&pa_large_hash_lock, flags);
 	if (!large)
 		return PA_NOT_OURS;
 
@@ -206,7 +212,7 @@ enum pa_lookup pa_large_query(const void *p, size_t resize,
 	if (!PAGE_ALIGNED(p))
 		return PA_NOT_OURS;
 	rcu_read_lock();
-	large = xa_load(&pa_large_map, large_index(p));
+	large = large_find(p);
 	if (!large) {
 		rcu_read_unlock();
 		return PA_NOT_OURS;
@@ -238,7 +244,7 @@ void pa_large_unmap(struct pa_pool *pool)
 	struct pa_large *large;
 
 	list_for_each_entry(large, &pool->large, node)
-		large_map_store(large_index(large->addr), NULL, GFP_KERNEL);
+		large_unhash(large);
 }
 
 /**
