@@ -125,9 +125,14 @@ static_assert(ilog2(PA_RUN_SIZE / PA_ALIGN) < 16);
 static_assert(ilog2(PA_SMALL_MAX_MAX) < 16);
 static_assert(PA_MAX_CLASSES < PA_CLASS_NONE);
 
-/* Per-CPU caches: blocks per CPU per class, and how many move at once. */
-#define PA_CACHE_SIZE		16
-#define PA_CACHE_BATCH		8
+/*
+ * Per-CPU caches: blocks per CPU per class, and how many move at once.  A
+ * cache refilled to BATCH and flushed down to SIZE - BATCH absorbs any run
+ * of up to BATCH allocations or frees without touching the runs; with 16/8,
+ * ten allocations then ten frees refilled and flushed every time.
+ */
+#define PA_CACHE_SIZE		32
+#define PA_CACHE_BATCH		16
 static_assert(PA_CACHE_BATCH <= PA_CACHE_SIZE);
 /* A cache untouched for this long is flushed by its CPU's reaper. */
 #define PA_REAP_INTERVAL	(2 * HZ)

@@ -58,7 +58,7 @@ static struct pa_run_state *run_state(struct pa_class *cls, struct pa_run *run)
 					 lockdep_is_held(&cls->lock));
 }
 
-/* Take one free block out of @run, which has one. */
+/* Take one free block out of @run, which has one; the caller regroups it. */
 static void run_take_block(struct pa_class *cls, struct pa_run *run,
 			   struct pa_cached *out)
 {
@@ -78,7 +78,6 @@ static void run_take_block(struct pa_class *cls, struct pa_run *run,
 	out->slot = state->data + (index << state->wide);
 	out->run = run;
 	run->nr_used++;
-	run_regroup(cls, run);
 }
 
 /* Put a free block back in its run; true when the run became empty. */
@@ -165,8 +164,13 @@ unsigned int pa_class_refill(struct pa_class *cls, struct pa_cached *out,
 	unsigned int got = 0, i;
 
 	spin_lock(&cls->lock);
-	while (got < n && (run = class_fullest_run(cls)))
-		run_take_block(cls, run, &out[got++]);
+	while (got < n && (run = class_fullest_run(cls))) {
+		/* Take what is needed from this run, then file it once. */
+		do {
+			run_take_block(cls, run, &out[got++]);
+		} while (got < n && run->nr_used < run->nr_blocks);
+		run_regroup(cls, run);
+	}
 	spin_unlock(&cls->lock);
 
 	for (i = 0; i < got / 2; i++)
@@ -263,5 +267,6 @@ void pa_class_take_from(struct pa_class *cls, struct pa_run *run,
 	cls->nr_runs++;
 	cls->nr_blocks += run->nr_blocks;
 	run_take_block(cls, run, out);
+	run_regroup(cls, run);
 	spin_unlock(&cls->lock);
 }
