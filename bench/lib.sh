@@ -1,17 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Sourced by the bench scripts (POSIX sh).  Reuses tools/testing/vm/lib.sh,
-# whose paths are derived from $0: they are set again here for a script that
-# lives in bench/.
+# telling it where the repository root is (pa_top), since the bench scripts
+# do not live in tools/testing/vm.
 # shellcheck shell=sh disable=SC2034 # the variables are for the includers
 
 bench_dir=$(cd "$(dirname "$0")" && pwd)
+pa_top=$(cd "$bench_dir/.." && pwd)
 # shellcheck source=tools/testing/vm/lib.sh
-. "$bench_dir/../tools/testing/vm/lib.sh"
-top=$(cd "$bench_dir/.." && pwd)
-vm_dir="$top/tools/testing/vm"
-build="$top/build"
-logs="$build/logs"
+. "$pa_top/tools/testing/vm/lib.sh"
 
 # bench_kernel SERIES: the newest stock Debian kernel of SERIES (6.1 or
 # 6.12) that has headers, as stock_kernel finds it.

@@ -4,8 +4,13 @@
 # Everything here is POSIX sh: the scripts run under dash from make.
 # shellcheck shell=sh disable=SC2034 # the variables are for the includers
 
-vm_dir=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$vm_dir/../../.." && pwd)
+# A script outside tools/testing/vm sets pa_top (the repository root) before
+# sourcing this; by default the root is three levels above the script.  A
+# wrong root would make copy_sources copy the whole filesystem: refuse it.
+top=${pa_top:-$(cd "$(dirname "$0")/../../.." && pwd)}
+vm_dir="$top/tools/testing/vm"
+[ -f "$top/Kbuild" ] && [ -f "$vm_dir/lib.sh" ] ||
+	{ echo "lib.sh: $top is not the pool_alloc tree" >&2; exit 1; }
 build="$top/build"
 logs="$build/logs"
 
