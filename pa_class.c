@@ -6,7 +6,8 @@
  * 16.  Above, each class is an eighth larger than the one before (so no
  * request is rounded up by more than 12.5%), in steps of at most
  * PA_COARSE_STEP_MAX bytes, up to small_max.  The table is built once at load
- * from small_max; lookup is one byte load indexed by size / 16.
+ * from small_max; lookup is one load indexed by size / 16, which gives the
+ * class's place in a pool (pa_class_for()).
  */
 #include <linux/kernel.h>
 #include <linux/errno.h>
@@ -23,7 +24,7 @@ unsigned int pa_nr_classes;
 EXPORT_SYMBOL_IF_KUNIT(pa_nr_classes);
 unsigned int pa_class_size[PA_MAX_CLASSES];
 EXPORT_SYMBOL_IF_KUNIT(pa_class_size);
-u8 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
+u16 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
 EXPORT_SYMBOL_IF_KUNIT(pa_size_to_class);
 
 /*
@@ -80,10 +81,12 @@ int pa_classes_init(unsigned int small_max)
 	if (pa_class_size[n - 1] != small_max)
 		return -EINVAL;
 
-	for (i = 0, size = 0; size <= small_max; size += PA_ALIGN) {
+	for (i = 0, size = PA_ALIGN; size <= small_max; size += PA_ALIGN) {
 		while (pa_class_size[i] < size)
 			i++;
-		pa_size_to_class[size >> PA_ALIGN_SHIFT] = i;
+		pa_size_to_class[size >> PA_ALIGN_SHIFT] =
+			offsetof(struct pa_pool, classes) +
+			i * sizeof(struct pa_class);
 	}
 	pa_nr_classes = n;
 	pa_small_max = small_max;

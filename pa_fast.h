@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The fast paths of small allocation and free, inlined into the exported
- * entry points (pa_main.c) so that a call served by the per-CPU cache makes
- * no further call.  Everything slower is out of line, in pa_pcpu.c.
+ * entry points (pa_main.c).  A call that the per-CPU cache serves makes no
+ * call but might_alloc()'s; everything else leaves through a tail call to
+ * an out-of-line function (pa_pcpu.c, pa_main.c), so the fast paths need no
+ * registers saved.
  *
  * Each CPU has, per pool and class, a stack of free blocks and its share of
  * the class counters (struct pa_cpu_cache).  It is used with interrupts
@@ -13,107 +15,138 @@
 #ifndef _PA_FAST_H
 #define _PA_FAST_H
 
+#include <linux/sched/mm.h>
 #include <linux/string.h>
 #include "pa_internal.h"
 #include "pa_lookup.h"
 
-/* Hand out the top block of @c for a request of @size bytes. */
-/* Hand out the top block of @c for a request of @size bytes. */
-static __always_inline void *pa_cache_pop(struct pa_class *cls,
-					  struct pa_cpu_cache *c, size_t size)
+/**
+ * pa_cache_pop() - hand out the top block of this CPU's cache
+ * @c: this CPU's cache of the class, not empty
+ * @size: bytes requested, recorded in the block's state entry
+ *
+ * Context: interrupts disabled.
+ * Return: the block, not zeroed.
+ */
+static __always_inline void *pa_cache_pop(struct pa_cpu_cache *c, size_t size)
 {
-	struct pa_cached *top = &c->entries[--c->count];
+	unsigned int top = --c->count;
 
 	lockdep_assert_irqs_disabled();
 	/* The cache owns the block: nothing else changes its entry now. */
-	pa_slot_store(top->slot, cls->wide, size);
-	c->allocs++;
+	pa_slot_store(c->slot[top], c->wide, size);
 	c->requested += size;
-	return top->block;
+	return c->block[top];
 }
 
 /**
- * pa_small_alloc() - allocate a block of 1..pa_small_max bytes
+ * pa_cache_push() - put a block that was just freed on this CPU's cache
+ * @c: this CPU's cache of the class, not full
+ * @block: the block
+ * @slot: its state entry, now 0
+ * @run: its run
+ * @requested: the size the entry recorded
+ *
+ * Context: interrupts disabled.
+ */
+static __always_inline void pa_cache_push(struct pa_cpu_cache *c, void *block,
+					  void *slot, struct pa_run *run,
+					  unsigned long requested)
+{
+	unsigned int top = c->count++;
+
+	lockdep_assert_irqs_disabled();
+	c->block[top] = block;
+	c->slot[top] = slot;
+	c->run[top] = run;
+	c->frees++;
+	c->requested -= requested;
+}
+
+/**
+ * pa_alloc_fast() - allocate from a pool
  * @pool: the pool
- * @size: bytes requested
- * @gfp: allocation flags; the block is zeroed when they ask for it
+ * @size: bytes requested, any size
+ * @gfp: allocation flags
  *
  * Context: any context but NMI, as @gfp allows.
- * Return: the block, or NULL.
+ * Return: the block, ZERO_SIZE_PTR for a @size of 0, or NULL.
  */
-static __always_inline void *pa_small_alloc(struct pa_pool *pool, size_t size,
-					    gfp_t gfp)
+static __always_inline void *pa_alloc_fast(struct pa_pool *pool, size_t size,
+					   gfp_t gfp)
 {
-	struct pa_class *cls = &pool->classes[pa_class_of(size)];
 	struct pa_cpu_cache *c;
+	struct pa_class *cls;
 	unsigned long flags;
 	void *block;
 
+	might_alloc(gfp);
+	/* One compare for both: a @size of 0 wraps around. */
+	if (unlikely(size - 1 >= pa_small_max))
+		return pa_alloc_other(pool, size, gfp);
+	cls = pa_class_for(pool, size);
 	local_irq_save(flags);
 	c = this_cpu_ptr(cls->cache);
-	if (likely(c->count) || pa_cache_refill(cls, c)) {
-		block = pa_cache_pop(cls, c, size);
-		local_irq_restore(flags);
-	} else {
-		local_irq_restore(flags);
-		block = pa_small_alloc_slow(pool, cls, size, gfp);
-		if (!block)
-			return NULL;
-	}
+	if (unlikely(!c->count))
+		return pa_alloc_refill(cls, size, gfp, flags);
+	block = pa_cache_pop(c, size);
+	local_irq_restore(flags);
 	if (want_init_on_alloc(gfp))
-		memset(block, 0, cls->size);
+		return memset(block, 0, cls->size);
 	return block;
 }
 
 /**
- * pa_small_free() - free the block at @p if it is a live small block
- * @p: any pointer but NULL
+ * pa_free_fast() - free a block, or pass the pointer on
+ * @p: any pointer
+ * @what: the entry point the client called, for a report
+ * @caller: where it was called from
  *
- * The fast path of every free: it only says whether it freed @p.  Callers
- * find out what else @p is on their slow path.
+ * A live small block goes on this CPU's cache; anything else (NULL, a large
+ * block, a pointer to refuse) to pa_free_other().
  *
  * Context: any context but NMI.
- * Return: true when @p was a live small block and is now free.
  */
-static __always_inline bool pa_small_free(const void *p)
+static __always_inline void pa_free_fast(const void *p, const char *what,
+					 unsigned long caller)
 {
+	unsigned long requested, index, flags;
 	struct pa_run_state *state;
-	unsigned int requested;
 	struct pa_cpu_cache *c;
-	struct pa_class *cls;
-	unsigned long flags;
 	struct pa_run *run;
-	bool freed = false;
 	void *slot;
 
+	/* Outside the direct map (NULL, vmalloc): no run, and no irq dance. */
+	index = pa_map_index((unsigned long)p);
+	if (unlikely(!pa_map_covers(index))) {
+		pa_free_other(p, what, caller);
+		return;
+	}
 	local_irq_save(flags);
-	run = pa_run_lookup(p);
+	run = pa_map_run(index);
 	if (unlikely(!run))
-		goto out;
-	slot = pa_run_slot(run, p, &state);
-	if (unlikely(!slot))
-		goto out;
-	requested = pa_slot_load(slot, state->wide);
-	/* Of two racing frees of one block, only one gets past this. */
-	if (unlikely(!requested ||
-		     !pa_slot_cmpxchg(slot, state->wide, requested, 0)))
-		goto out;
-	cls = state->cls;
-	if (want_init_on_free())
-		memset((void *)p, 0, cls->size);
+		goto other;
+	state = pa_run_slot(run, p, &slot);
+	if (unlikely(!state))
+		goto other;
+	/* A free block's entry is 0; of two racing frees only one clears it. */
+	requested = pa_slot_claim(slot, state->wide);
+	if (unlikely(!requested))
+		goto other;
 
-	c = this_cpu_ptr(cls->cache);
-	if (unlikely(c->count == PA_CACHE_SIZE))
-		pa_cache_flush_oldest(cls, c);
-	c->entries[c->count++] = (struct pa_cached) {
-		.block = (void *)p, .slot = slot, .run = run,
-	};
-	c->frees++;
-	c->requested -= requested;
-	freed = true;
-out:
+	c = this_cpu_ptr(state->cls->cache);
+	if (unlikely(c->count == PA_CACHE_SIZE || want_init_on_free())) {
+		pa_free_push_slow(state->cls, (void *)p, slot, run, requested,
+				  flags);
+		return;
+	}
+	pa_cache_push(c, (void *)p, slot, run, requested);
 	local_irq_restore(flags);
-	return freed;
+	return;
+
+other:
+	local_irq_restore(flags);
+	pa_free_other(p, what, caller);
 }
 
 #endif /* _PA_FAST_H */

@@ -5,8 +5,8 @@
  * Data layout
  * ===========
  * A named pool (struct pa_pool) owns everything it hands out: a table of size
- * classes, the arenas its small blocks come from, and a list of its large
- * allocations.  Nothing is shared between pools but the two lookup maps.
+ * classes, the arenas its small blocks come from, and its large allocations.
+ * Nothing is shared between pools but the run map and the large table.
  *
  *  - An arena (struct pa_arena) is one alloc_pages() block of order
  *    PA_ARENA_ORDER, or smaller when high orders are unavailable, never
@@ -30,21 +30,22 @@
  *    empty arena per pool is kept as hysteresis.
  *  - Per-CPU caches (struct pa_cpu_cache, one per class per CPU) sit in
  *    front of the runs: a stack of free blocks that the CPU takes from and
- *    frees to with interrupts disabled and no lock.  It is refilled from the
- *    fullest runs and flushed back PA_CACHE_BATCH blocks at a time under the
- *    class lock.  A cached block is free: its state is 0, and the counters,
- *    kept per CPU in the cache, count it as freed.  Caches are drained when
- *    their CPU goes offline, by the shrinker, by a per-CPU reaper once a
- *    cache sat idle for PA_REAP_INTERVAL, and when the pool is destroyed.
- *  - Large requests (above small_max) are a struct pa_large each: vmalloc
- *    when the caller may sleep, otherwise alloc_pages_exact().
+ *    frees to with interrupts disabled and no lock (pa_fast.h).  An empty
+ *    cache is refilled with PA_CACHE_BATCH blocks from the fullest runs, a
+ *    full one gives its PA_CACHE_BATCH oldest back, under the class lock.  A
+ *    cached block is free: its state is 0, and the counters, kept per CPU in
+ *    the cache, count it as freed.  Caches are drained when their CPU goes
+ *    offline, by the shrinker, by a per-CPU reaper once a cache sat idle for
+ *    PA_REAP_INTERVAL, and when the pool is destroyed.
+ *  - Large requests (above small_max) are vmalloc memory when the caller may
+ *    sleep, otherwise alloc_pages_exact(); each is an entry of the large
+ *    table (pa_large.c), an open-addressed hash keyed by address.
  *
  * Lookup on free: the run map (pa_map.c, a radix tree over the run index of
- * a direct-map address) maps every run of every arena to its arena;
- * a hash table (pa_large.c) maps the address of every large allocation to
- * its descriptor.  Both are read under RCU without locks.  A
- * block's state entry changes only by cmpxchg (request -> 0 on free,
- * request -> request' on an in-place resize) or, while a cache owns the
+ * a direct-map address) maps every run of every arena to its run, read
+ * without locks; the large table is read under its lock.  A block's state
+ * entry changes only atomically (request -> 0 on free by xchg, request ->
+ * request' on an in-place resize by cmpxchg) or, while a cache owns the
  * block, by a plain store (0 -> request); so of two racing frees of one block
  * only one succeeds.  Small lookups run with interrupts disabled, which is an
  * RCU read-side section: run states and arena descriptors are freed after a
@@ -57,19 +58,19 @@
  *  2. pa_pools_lock (mutex)      the list of pools, their debugfs directories
  *  3. pa_class.lock (spinlock)   \
  *     pa_pool.arena_lock         | leaf locks: none of them is ever held
- *     pa_pool.large_lock         / while another is taken
- *  4. pa_large_hash_lock, the large hash's writers' lock (leaf)
+ *     pa_large_lock              / while another is taken
  *
  * pa_class.lock protects the class's runs (freelists, nr_used, nr_carved,
  * fullness lists) and the class's run counts.  A CPU's cache is protected by
  * that CPU having interrupts disabled; only a dead CPU's cache is touched
  * from another CPU.  pa_pool.arena_lock protects the arena lists, each
- * arena's free runs and the arena counters.  pa_pool.large_lock protects the
- * large list and its counters.  Every spinlock is taken with interrupts
- * disabled: any non-blocking gfp may be used from hard or soft interrupt
- * context.  Pages are never allocated with a spinlock held or interrupts
- * disabled by us; the caller's gfp decides whether that may sleep.  The
- * shrinker only trylocks pa_pools_lock, which is held across allocations.
+ * arena's free runs and the arena counters.  pa_large_lock (pa_large.c)
+ * protects the large table and every pool's large counters.  Every spinlock
+ * is taken with interrupts disabled: any non-blocking gfp may be used from
+ * hard or soft interrupt context.  Pages are never allocated with a spinlock
+ * held or interrupts disabled by us; the caller's gfp decides whether that
+ * may sleep.  The shrinker and the reaper only trylock pa_pools_lock, which
+ * is held across allocations.
  */
 #ifndef _PA_INTERNAL_H
 #define _PA_INTERNAL_H
@@ -149,9 +150,14 @@ struct pa_arena;
 struct pa_run_state {
 	struct rcu_head rcu;
 	struct pa_class *cls;
-	u16 nr_blocks;
+	u32 recip;			/* see pa_block_index() */
 	u16 size;			/* the class size */
 	u8 wide;
+	/*
+	 * One entry per block, and one more for the slack at the end of the
+	 * run when the class size does not divide PA_RUN_SIZE: that entry
+	 * stays 0, so a pointer there is refused like a free block's.
+	 */
 	u8 data[] __aligned(2);
 };
 
@@ -164,28 +170,33 @@ struct pa_run {
 	u16 nr_blocks;
 	u16 nr_used;			/* blocks out of the run, cached ones too */
 	u16 nr_carved;			/* blocks [0, nr_carved) were handed out */
+	/* nr_used at which the run leaves its fullness list, up or down */
+	u16 regroup_at, regroup_below;
 	u8 class;			/* PA_CLASS_NONE while the run is free */
 	u8 group;			/* fullness list, or PA_RUN_FULL */
-};
-
-/* A free block in a per-CPU cache, with what its return needs. */
-struct pa_cached {
-	void *block;
-	void *slot;			/* its entry in the run's state array */
-	struct pa_run *run;
 };
 
 /*
  * One CPU's cache of one class, and that CPU's share of the class counters:
  * everything the fast paths write is here, so no other CPU's line is touched.
+ * The cached blocks are a stack, top at count - 1, kept as three arrays
+ * (each block, its state entry, its run) so that the fast paths index them
+ * without arithmetic.  Blocks handed out are not counted as they go:
+ * allocations are what came in less what is left (pa_class_sum()).
  */
 struct pa_cpu_cache {
 	unsigned int count;
-	u64 allocs;
-	u64 frees;
+	/* Copies of the class's, so that the fast paths read no shared line. */
+	u16 size;
+	u8 wide;
+	u64 frees;			/* blocks freed on this CPU */
+	u64 filled;			/* blocks taken from runs */
+	u64 flushed;			/* blocks given back to runs */
 	s64 requested;			/* bytes asked for, less bytes freed */
 	u64 reaped_ops;			/* allocs + frees when the reaper looked */
-	struct pa_cached entries[PA_CACHE_SIZE];
+	void *block[PA_CACHE_SIZE];
+	void *slot[PA_CACHE_SIZE];	/* entries in their runs' state arrays */
+	struct pa_run *run[PA_CACHE_SIZE];
 };
 
 struct pa_arena {
@@ -201,30 +212,24 @@ struct pa_arena {
 	struct pa_run runs[];
 };
 
-/* Counters and runs of one size class of one pool. */
+/*
+ * Counters and runs of one size class of one pool.  The fields the fast
+ * paths read are set once, on a cache line of their own; the lock and what
+ * it protects, written by every CPU that refills or flushes, on the next.
+ */
 struct pa_class {
-	spinlock_t lock;		/* runs, lists and run counts below */
+	struct pa_cpu_cache __percpu *cache;
+	struct pa_pool *pool;
 	unsigned int size;
 	unsigned int index;
 	bool wide;			/* state entries are u16 */
-	struct pa_cpu_cache __percpu *cache;
+
+	spinlock_t lock ____cacheline_aligned_in_smp;	/* what follows */
 	struct list_head partial[PA_FULLNESS_GROUPS];	/* index: fullness */
 	unsigned long nr_runs;
 	unsigned long nr_blocks;	/* capacity of those runs */
 	unsigned long nr_in_group[PA_RUN_FULL + 1];
 } ____cacheline_aligned_in_smp;
-
-/* A large allocation: above small_max. */
-struct pa_large {
-	struct list_head node;		/* pool->large */
-	struct pa_pool *pool;
-	void *addr;
-	size_t size;			/* usable: page aligned */
-	size_t requested;
-	bool vmapped;			/* vmalloc, else alloc_pages_exact() */
-	struct hlist_node hnode;	/* in the address hash */
-	struct rcu_head rcu;
-};
 
 struct pa_pool {
 	char name[PA_POOL_NAME_MAX];
@@ -239,8 +244,7 @@ struct pa_pool {
 	u64 arenas_allocated, arenas_reclaimed;
 	u64 arena_pages;
 
-	spinlock_t large_lock;		/* the large list and counters */
-	struct list_head large;
+	/* Large allocations: counters under pa_large.c's lock. */
 	u64 large_allocs, large_frees;
 	u64 large_live, large_bytes, large_requested;
 
@@ -250,18 +254,28 @@ struct pa_pool {
 	struct pa_class classes[];	/* pa_nr_classes of them */
 };
 
+/* pa_size_to_class[] holds class offsets in struct pa_pool. */
+static_assert(offsetof(struct pa_pool, classes) +
+	      PA_MAX_CLASSES * sizeof(struct pa_class) <= U16_MAX);
+
 /* pa_class.c */
 extern unsigned int pa_small_max;
 extern unsigned int pa_nr_classes;
 extern unsigned int pa_class_size[PA_MAX_CLASSES];
-extern u8 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
+extern u16 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
 bool pa_small_max_is_class(unsigned int size);
 int pa_classes_init(unsigned int small_max);
 
-/* The size class of a request of 1..pa_small_max bytes. */
-static inline unsigned int pa_class_of(size_t size)
+/*
+ * The size class of a request of 1..pa_small_max bytes in @pool.  The table
+ * holds each class's offset in struct pa_pool rather than its index, which
+ * saves the fast path a multiplication.
+ */
+static __always_inline struct pa_class *pa_class_for(struct pa_pool *pool,
+						     size_t size)
 {
-	return pa_size_to_class[(size + PA_ALIGN - 1) >> PA_ALIGN_SHIFT];
+	return (void *)pool +
+	       pa_size_to_class[(size + PA_ALIGN - 1) >> PA_ALIGN_SHIFT];
 }
 
 /*
@@ -276,6 +290,7 @@ static inline gfp_t pa_meta_gfp(gfp_t gfp)
 }
 
 /* pa_map.c; the lookup itself is inline, in pa_lookup.h */
+void pa_map_init(void);
 int pa_map_add(struct pa_arena *arena, gfp_t gfp);
 void pa_map_remove(struct pa_arena *arena);
 void pa_map_exit(void);
@@ -318,22 +333,24 @@ struct pa_block_info {
 };
 
 /* pa_run.c: runs of a class, and finding a block's run */
-int pa_class_init(struct pa_class *cls, unsigned int index);
+int pa_class_init(struct pa_pool *pool, struct pa_class *cls,
+		  unsigned int index);
 void pa_class_destroy(struct pa_class *cls);
-unsigned int pa_class_refill(struct pa_class *cls, struct pa_cached *out,
+unsigned int pa_class_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 			     unsigned int n);
-void pa_class_flush(struct pa_class *cls, struct pa_cached *blocks,
-		    unsigned int n);
+void pa_class_flush(struct pa_class *cls, struct pa_cpu_cache *c,
+		    unsigned int first, unsigned int n);
 struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
 			     gfp_t gfp);
-void pa_class_take_from(struct pa_class *cls, struct pa_run *run,
-			struct pa_cached *out);
+unsigned int pa_class_add_run(struct pa_class *cls, struct pa_run *run,
+			      struct pa_cpu_cache *c, unsigned int n);
 
 /* pa_pcpu.c: the per-CPU caches' slow paths (fast ones: pa_fast.h) */
-void *pa_small_alloc_slow(struct pa_pool *pool, struct pa_class *cls,
-			  size_t size, gfp_t gfp);
-bool pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c);
-void pa_cache_flush_oldest(struct pa_class *cls, struct pa_cpu_cache *c);
+void *pa_alloc_refill(struct pa_class *cls, size_t size, gfp_t gfp,
+		      unsigned long flags);
+void pa_free_push_slow(struct pa_class *cls, void *block, void *slot,
+		       struct pa_run *run, unsigned long requested,
+		       unsigned long flags);
 enum pa_lookup pa_small_query(const void *p, size_t resize,
 			      struct pa_block_info *info);
 void pa_cache_drain_local(struct pa_pool *pool, bool idle_only);
@@ -347,12 +364,13 @@ int pa_reclaim_init(void);
 void pa_reclaim_exit(void);
 void pa_pool_drain(struct pa_pool *pool);
 
-/* pa_large.c */
-void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
-enum pa_lookup pa_large_free(const void *p, struct pa_block_info *info);
+/* pa_large.c: what the fast paths (pa_fast.h) pass on */
+int pa_large_init(void);
+void *pa_alloc_other(struct pa_pool *pool, size_t size, gfp_t gfp);
+void pa_free_other(const void *p, const char *what, unsigned long caller);
 enum pa_lookup pa_large_query(const void *p, size_t resize,
 			      struct pa_block_info *info);
-void pa_large_unmap(struct pa_pool *pool);
+void pa_large_sum(struct pa_pool *pool, struct pa_stats *st);
 void pa_large_free_all(struct pa_pool *pool);
 void pa_large_exit(void);
 

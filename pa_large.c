@@ -4,8 +4,19 @@
  *
  * A caller that may sleep gets vmalloc memory; any other caller gets whole
  * pages from alloc_pages_exact(), or NULL when the page allocator cannot give
- * them without sleeping (vmalloc is not safe in atomic context on 6.1).  Each
- * allocation has a descriptor, found by its address in a hash table.
+ * them without sleeping (vmalloc is not safe in atomic context on 6.1).
+ *
+ * Every live large allocation is an entry of one open-addressed hash table
+ * (linear probing, keyed by address), so that an allocation and a free add
+ * no memory allocation of their own to vmalloc's and vfree's: one lock round
+ * trip each.  A chained table with a descriptor per allocation cost 20% on
+ * top of vmalloc() at 8 KiB, mostly in allocating and RCU-freeing the
+ * descriptors.  pa_large_lock protects the table and every pool's large
+ * counters; lookups take it too (they are not on any fast path).
+ *
+ * The table grows before it is half full: in the allocating task when it
+ * may sleep, else from a work item.  Entries beyond three quarters of the
+ * table are refused (the allocation fails) until it has grown.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,7 +24,7 @@
 #include <linux/vmalloc.h>
 #include <linux/kmemleak.h>
 #include <linux/llist.h>
-#include <linux/hashtable.h>
+#include <linux/hash.h>
 #include <linux/workqueue.h>
 #include "pa_internal.h"
 
@@ -26,20 +37,34 @@
 
 /* Like kvmalloc(), refuse sizes no sane caller means: they overflow int. */
 #define PA_LARGE_MAX		((size_t)INT_MAX)
+static_assert(PA_LARGE_MAX <= U32_MAX);
 
-/*
- * Address -> descriptor of every live large allocation.  A hash table, not
- * an xarray: vmalloc addresses are sparse, and an xarray allocated and freed
- * a chain of nodes per allocation, which cost twice vmalloc() at 8 KiB.
- * Readers use RCU; writers take pa_large_hash_lock.
- */
-#define PA_LARGE_HASH_BITS	10
-static DEFINE_HASHTABLE(pa_large_hash, PA_LARGE_HASH_BITS);
-static DEFINE_SPINLOCK(pa_large_hash_lock);
+/* The first table: 8 KiB of entries, enough for 256 live allocations. */
+#define PA_LARGE_BITS_MIN	9
+
+/* ---- Data -------------------------------------------------------------- */
+
+/* A live large allocation; an entry with @addr 0 is empty. */
+struct pa_large {
+	unsigned long addr;
+	struct pa_pool *pool;
+	u32 pages;			/* usable size, in pages */
+	u32 requested;			/* bytes */
+};
+
+struct pa_large_table {
+	unsigned int bits;		/* 1 << bits entries */
+	unsigned int count;		/* live entries */
+	struct pa_large entry[];
+};
+
+static DEFINE_SPINLOCK(pa_large_lock);
+static struct pa_large_table *pa_large_table;	/* under pa_large_lock */
 
 /*
  * vfree() may sleep.  A vmalloc block freed where sleeping is not allowed is
- * queued here, linked through its own first bytes, and freed by a worker.
+ * queued here, linked through its own first bytes, and freed by a worker
+ * (6.12 does not export vfree_atomic()).
  */
 static LLIST_HEAD(deferred_vfree);
 
@@ -53,142 +78,282 @@ static void deferred_vfree_fn(struct work_struct *work)
 
 static DECLARE_WORK(deferred_vfree_work, deferred_vfree_fn);
 
+static void table_grow_fn(struct work_struct *work);
+static DECLARE_WORK(table_grow_work, table_grow_fn);
+
+/* ---- The table --------------------------------------------------------- */
+
+static unsigned int table_size(const struct pa_large_table *t)
+{
+	return 1U << t->bits;
+}
+
+/* Time to grow: half full.  Refuse entries: three quarters full. */
+static bool table_wants_room(const struct pa_large_table *t)
+{
+	return t->count >= table_size(t) / 2;
+}
+
+static bool table_full(const struct pa_large_table *t)
+{
+	return t->count >= table_size(t) / 4 * 3;
+}
+
+static unsigned int table_home(const struct pa_large_table *t,
+			       unsigned long addr)
+{
+	/* Addresses are page aligned: hash the page number. */
+	return hash_long(addr >> PAGE_SHIFT, t->bits);
+}
+
+static struct pa_large *table_find(struct pa_large_table *t,
+				   unsigned long addr)
+{
+	unsigned int mask = table_size(t) - 1, i;
+
+	lockdep_assert_held(&pa_large_lock);
+	for (i = table_home(t, addr); t->entry[i].addr; i = (i + 1) & mask)
+		if (t->entry[i].addr == addr)
+			return &t->entry[i];
+	return NULL;
+}
+
+/* Enter @addr, which @t lacks, in @t, which has room; fill in the rest. */
+static struct pa_large *table_insert(struct pa_large_table *t,
+				     unsigned long addr)
+{
+	unsigned int mask = table_size(t) - 1, i;
+
+	for (i = table_home(t, addr); t->entry[i].addr; i = (i + 1) & mask)
+		;
+	t->entry[i].addr = addr;
+	t->count++;
+	return &t->entry[i];
+}
+
+/*
+ * Remove entry @e, moving later entries of its probe run back into the hole
+ * so that no lookup stops short (no tombstones).
+ */
+static void table_remove(struct pa_large_table *t, struct pa_large *e)
+{
+	unsigned int mask = table_size(t) - 1;
+	unsigned int hole = e - t->entry, i = hole, home;
+
+	lockdep_assert_held(&pa_large_lock);
+	for (;;) {
+		i = (i + 1) & mask;
+		if (!t->entry[i].addr)
+			break;
+		home = table_home(t, t->entry[i].addr);
+		/* Entry i may move to the hole if the hole is on its path. */
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			t->entry[hole] = t->entry[i];
+			hole = i;
+		}
+	}
+	t->entry[hole].addr = 0;
+	t->count--;
+}
+
+static struct pa_large_table *table_alloc(unsigned int bits, gfp_t gfp)
+{
+	struct pa_large_table *t;
+
+	t = kvzalloc(struct_size(t, entry, 1UL << bits), gfp);
+	if (t)
+		t->bits = bits;
+	return t;
+}
+
+/* Double the table unless someone did.  @gfp may sleep. */
+static void table_grow(gfp_t gfp)
+{
+	struct pa_large_table *old, *new;
+	unsigned long flags;
+	unsigned int bits, i;
+
+	spin_lock_irqsave(&pa_large_lock, flags);
+	bits = pa_large_table->bits + 1;
+	spin_unlock_irqrestore(&pa_large_lock, flags);
+
+	new = table_alloc(bits, gfp | __GFP_NOWARN);
+	if (!new)
+		return;
+	spin_lock_irqsave(&pa_large_lock, flags);
+	old = pa_large_table;
+	if (old->bits >= bits || !table_wants_room(old)) {
+		spin_unlock_irqrestore(&pa_large_lock, flags);
+		kvfree(new);
+		return;
+	}
+	for (i = 0; i < table_size(old); i++)
+		if (old->entry[i].addr)
+			*table_insert(new, old->entry[i].addr) = old->entry[i];
+	pa_large_table = new;
+	spin_unlock_irqrestore(&pa_large_lock, flags);
+	kvfree(old);
+}
+
+static void table_grow_fn(struct work_struct *work)
+{
+	table_grow(GFP_KERNEL);
+}
+
 /* ---- Internals --------------------------------------------------------- */
 
-static void large_release_memory(struct pa_large *large)
+static void large_release_memory(void *addr, size_t size)
 {
-	if (!large->vmapped) {
-		kmemleak_free(large->addr);
-		free_pages_exact(large->addr, large->size);
-	} else if (preemptible()) {
-		vfree(large->addr);
+	if (!is_vmalloc_addr(addr)) {
+		kmemleak_free(addr);
+		free_pages_exact(addr, size);
+	} else if (preemptible() && !rcu_preempt_depth()) {
+		vfree(addr);
 	} else {
-		llist_add(large->addr, &deferred_vfree);
+		llist_add(addr, &deferred_vfree);
 		schedule_work(&deferred_vfree_work);
 	}
 }
 
-static void large_unhash(struct pa_large *large)
+/* Add an allocation to the table and its pool's counters. */
+static int large_enter(struct pa_pool *pool, void *addr, size_t size,
+		       gfp_t gfp)
 {
 	unsigned long flags;
+	struct pa_large *e;
+	bool grow;
 
-	spin_lock_irqsave(&pa_large_hash_lock, flags);
-	hash_del_rcu(&large->hnode);
-	spin_unlock_irqrestore(&pa_large_hash_lock, flags);
+	spin_lock_irqsave(&pa_large_lock, flags);
+	grow = table_wants_room(pa_large_table);
+	if (unlikely(grow) && gfpflags_allow_blocking(gfp)) {
+		spin_unlock_irqrestore(&pa_large_lock, flags);
+		table_grow(pa_meta_gfp(gfp));
+		spin_lock_irqsave(&pa_large_lock, flags);
+	} else if (unlikely(grow)) {
+		schedule_work(&table_grow_work);
+	}
+	if (unlikely(table_full(pa_large_table))) {
+		spin_unlock_irqrestore(&pa_large_lock, flags);
+		return -ENOMEM;
+	}
+	e = table_insert(pa_large_table, (unsigned long)addr);
+	e->pool = pool;
+	e->pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	e->requested = size;
+	pool->large_allocs++;
+	pool->large_live++;
+	pool->large_bytes += PAGE_ALIGN(size);
+	pool->large_requested += size;
+	spin_unlock_irqrestore(&pa_large_lock, flags);
+	return 0;
 }
 
-/* The live large allocation at @p, or NULL.  RCU read lock held. */
-static struct pa_large *large_find(const void *p)
+/*
+ * Take entry @e out of the table and its pool's counters.
+ * Return: the usable size it had.
+ */
+static size_t large_forget(struct pa_large *e)
 {
-	struct pa_large *large;
+	size_t usable = (size_t)e->pages << PAGE_SHIFT;
+	struct pa_pool *pool = e->pool;
 
-	hash_for_each_possible_rcu(pa_large_hash, large, hnode,
-				   (unsigned long)p)
-		if (large->addr == p)
-			return large;
-	return NULL;
+	lockdep_assert_held(&pa_large_lock);
+	pool->large_frees++;
+	pool->large_live--;
+	pool->large_bytes -= usable;
+	pool->large_requested -= e->requested;
+	table_remove(pa_large_table, e);
+	return usable;
+}
+
+/* Report a pointer that is neither a live small block nor a large one. */
+static noinline void refuse_pointer(const void *p, const char *what,
+				    unsigned long caller)
+{
+	struct pa_block_info info = { };
+
+	/* Whose arena it is in, if any: the refusal is counted there. */
+	pa_small_query(p, 0, &info);
+	pa_report_invalid(info.pool, what, p, caller);
 }
 
 /* ---- Interface to the entry points ------------------------------------- */
 
 /**
- * pa_large_alloc() - allocate more than small_max bytes
+ * pa_alloc_other() - allocate what the small fast path does not serve
  * @pool: the pool that will own the allocation
- * @size: bytes requested
+ * @size: 0, or more than small_max
  * @gfp: vmalloc is used when it allows blocking, else the page allocator
  *
  * Context: any context but NMI, as @gfp allows.
- * Return: page-aligned memory, or NULL.
+ * Return: ZERO_SIZE_PTR for a @size of 0, else page-aligned memory or NULL.
  */
-void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
+void *pa_alloc_other(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
-	gfp_t meta = pa_meta_gfp(gfp);
 	gfp_t mem = gfp & ~(__GFP_COMP | GFP_ZONEMASK);
-	struct pa_large *large;
-	unsigned long flags;
+	void *addr = NULL;
 
+	if (!size)
+		return ZERO_SIZE_PTR;
 	if (size > PA_LARGE_MAX)
-		return NULL;
-	large = kmalloc(sizeof(*large), meta);
-	if (!large)
-		return NULL;
-	large->pool = pool;
-	large->requested = size;
-	large->size = PAGE_ALIGN(size);
-	large->vmapped = gfpflags_allow_blocking(gfp);
-	large->addr = NULL;
+		goto fail;
 	/* All of the usable size is mapped, so KASAN lets callers use it. */
-	if (large->vmapped)
-		large->addr = __vmalloc(large->size, mem);
-	else if (get_order(size) <= PA_PAGE_ORDER_MAX)
-		large->addr = alloc_pages_exact(large->size, mem);
-	if (!large->addr)
-		goto err_free_desc;
-	if (!large->vmapped)
-		kmemleak_alloc(large->addr, large->size, 0, meta);
-	spin_lock_irqsave(&pa_large_hash_lock, flags);
-	hash_add_rcu(pa_large_hash, &large->hnode, (unsigned long)large->addr);
-	spin_unlock_irqrestore(&pa_large_hash_lock, flags);
+	if (gfpflags_allow_blocking(gfp)) {
+		addr = __vmalloc(PAGE_ALIGN(size), mem);
+	} else if (get_order(size) <= PA_PAGE_ORDER_MAX) {
+		addr = alloc_pages_exact(PAGE_ALIGN(size), mem);
+		if (addr)
+			kmemleak_alloc(addr, PAGE_ALIGN(size), 0,
+				       pa_meta_gfp(gfp));
+	}
+	if (!addr)
+		goto fail;
+	if (unlikely(large_enter(pool, addr, size, gfp))) {
+		large_release_memory(addr, PAGE_ALIGN(size));
+		goto fail;
+	}
+	return addr;
 
-	spin_lock_irqsave(&pool->large_lock, flags);
-	list_add(&large->node, &pool->large);
-	pool->large_allocs++;
-	pool->large_live++;
-	pool->large_bytes += large->size;
-	pool->large_requested += size;
-	spin_unlock_irqrestore(&pool->large_lock, flags);
-	return large->addr;
-
-err_free_desc:
-	kfree(large);
+fail:
+	atomic64_inc(&pool->failures);
 	return NULL;
 }
 
 /**
- * pa_large_free() - free @p if it is a live large allocation
- * @p: any pointer but NULL
- * @info: filled in when it is
+ * pa_free_other() - free what is not a live small block, or refuse it
+ * @p: a pointer the small fast path did not free
+ * @what: the entry point the client called, for a report
+ * @caller: where it was called from
  *
- * Removing the hash entry is what claims the allocation, so of two racing
- * frees of one pointer only one succeeds.
+ * NULL and ZERO_SIZE_PTR are ignored and a large allocation is freed:
+ * removing its table entry is what claims it, so of two racing frees of one
+ * pointer only one succeeds.  Anything else is refused and reported.
  *
  * Context: any context but NMI.
- * Return: PA_LIVE when freed, else PA_NOT_OURS.
  */
-enum pa_lookup pa_large_free(const void *p, struct pa_block_info *info)
+void pa_free_other(const void *p, const char *what, unsigned long caller)
 {
-	struct pa_large *large;
-	struct pa_pool *pool;
 	unsigned long flags;
+	struct pa_large *e;
+	size_t usable;
 
+	if (ZERO_OR_NULL_PTR(p))
+		return;
 	if (!PAGE_ALIGNED(p))
-		return PA_NOT_OURS;
-	spin_lock_irqsave(&pa_large_hash_lock, flags);
-	rcu_read_lock();
-	large = large_find(p);
-	if (large)
-		hash_del_rcu(&large->hnode);
-	rcu_read_unlock();
-	spin_unlock_irqrestore(&pa_large_hash_lock, flags);
-	if (!large)
-		return PA_NOT_OURS;
+		goto refuse;
+	spin_lock_irqsave(&pa_large_lock, flags);
+	e = table_find(pa_large_table, (unsigned long)p);
+	if (unlikely(!e)) {
+		spin_unlock_irqrestore(&pa_large_lock, flags);
+		goto refuse;
+	}
+	usable = large_forget(e);
+	spin_unlock_irqrestore(&pa_large_lock, flags);
+	large_release_memory((void *)p, usable);
+	return;
 
-	pool = large->pool;
-	spin_lock_irqsave(&pool->large_lock, flags);
-	list_del(&large->node);
-	pool->large_frees++;
-	pool->large_live--;
-	pool->large_bytes -= large->size;
-	pool->large_requested -= large->requested;
-	spin_unlock_irqrestore(&pool->large_lock, flags);
-
-	info->pool = pool;
-	info->usable = large->size;
-	info->requested = large->requested;
-	large_release_memory(large);
-	/* pa_large_query() may still be reading it. */
-	kfree_rcu(large, rcu);
-	return PA_LIVE;
+refuse:
+	refuse_pointer(p, what, caller);
 }
 
 /**
@@ -205,74 +370,115 @@ enum pa_lookup pa_large_free(const void *p, struct pa_block_info *info)
 enum pa_lookup pa_large_query(const void *p, size_t resize,
 			      struct pa_block_info *info)
 {
-	struct pa_large *large;
-	struct pa_pool *pool;
+	enum pa_lookup found = PA_NOT_OURS;
 	unsigned long flags;
+	struct pa_large *e;
 
 	if (!PAGE_ALIGNED(p))
 		return PA_NOT_OURS;
-	rcu_read_lock();
-	large = large_find(p);
-	if (!large) {
-		rcu_read_unlock();
-		return PA_NOT_OURS;
+	spin_lock_irqsave(&pa_large_lock, flags);
+	e = table_find(pa_large_table, (unsigned long)p);
+	if (e) {
+		found = PA_LIVE;
+		info->pool = e->pool;
+		info->usable = (size_t)e->pages << PAGE_SHIFT;
+		info->requested = e->requested;
+		if (resize && resize <= info->usable) {
+			e->pool->large_requested += resize;
+			e->pool->large_requested -= e->requested;
+			e->requested = resize;
+		}
 	}
-	pool = large->pool;
-	spin_lock_irqsave(&pool->large_lock, flags);
-	info->pool = pool;
-	info->usable = large->size;
-	info->requested = large->requested;
-	if (resize && resize <= large->size) {
-		pool->large_requested += resize;
-		pool->large_requested -= large->requested;
-		large->requested = resize;
-	}
-	spin_unlock_irqrestore(&pool->large_lock, flags);
-	rcu_read_unlock();
-	return PA_LIVE;
+	spin_unlock_irqrestore(&pa_large_lock, flags);
+	return found;
 }
 
 /**
- * pa_large_unmap() - make a dying pool's large allocations unreachable
+ * pa_large_sum() - add a pool's large allocations to @st
+ * @pool: the pool
+ * @st: the sum so far; allocs and frees included
+ *
+ * Context: any context but NMI.
+ */
+void pa_large_sum(struct pa_pool *pool, struct pa_stats *st)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pa_large_lock, flags);
+	st->allocs += pool->large_allocs;
+	st->frees += pool->large_frees;
+	st->live_blocks += pool->large_live;
+	st->large_live += pool->large_live;
+	st->large_bytes += pool->large_bytes;
+	st->live_bytes_requested += pool->large_requested;
+	st->live_bytes_allocated += pool->large_bytes;
+	st->pages_held += pool->large_bytes >> PAGE_SHIFT;
+	spin_unlock_irqrestore(&pa_large_lock, flags);
+}
+
+/**
+ * pa_large_free_all() - free every large allocation of a pool
  * @pool: a pool no longer reachable by its clients
  *
- * Context: process context.  The caller waits for an RCU grace period before
- * pa_large_free_all().
- */
-void pa_large_unmap(struct pa_pool *pool)
-{
-	struct pa_large *large;
-
-	list_for_each_entry(large, &pool->large, node)
-		large_unhash(large);
-}
-
-/**
- * pa_large_free_all() - free every large allocation of an unmapped pool
- * @pool: the pool, after pa_large_unmap() and a grace period
+ * The entries are taken out in one pass under the lock; the memory, which
+ * may need vfree(), is released after it, chained through its own first
+ * bytes meanwhile.
  *
  * Context: process context.
  */
 void pa_large_free_all(struct pa_pool *pool)
 {
-	struct pa_large *large, *tmp;
+	struct pa_large_table *t;
+	unsigned long flags;
+	void **chain = NULL;
+	unsigned int i = 0;
 
-	list_for_each_entry_safe(large, tmp, &pool->large, node) {
-		list_del(&large->node);
-		pool->large_live--;
-		pool->large_bytes -= large->size;
-		pool->large_requested -= large->requested;
-		large_release_memory(large);
-		kfree(large);
+	spin_lock_irqsave(&pa_large_lock, flags);
+	t = pa_large_table;
+	while (i < table_size(t)) {
+		void **addr = (void **)t->entry[i].addr;
+
+		if (!addr || t->entry[i].pool != pool) {
+			i++;
+			continue;
+		}
+		/* A later entry may move back into i: look at it again. */
+		((size_t *)addr)[1] = large_forget(&t->entry[i]);
+		addr[0] = chain;
+		chain = addr;
+	}
+	spin_unlock_irqrestore(&pa_large_lock, flags);
+
+	while (chain) {
+		void **next = chain[0];
+
+		large_release_memory(chain, ((size_t *)chain)[1]);
+		chain = next;
+		cond_resched();
 	}
 }
 
 /**
- * pa_large_exit() - finish the deferred vfree()s before the module goes
+ * pa_large_init() - set up the table of large allocations
+ *
+ * Context: module load.
+ * Return: 0 or -ENOMEM.
+ */
+int pa_large_init(void)
+{
+	pa_large_table = table_alloc(PA_LARGE_BITS_MIN, GFP_KERNEL);
+	return pa_large_table ? 0 : -ENOMEM;
+}
+
+/**
+ * pa_large_exit() - finish the deferred work and free the table
  *
  * Context: process context, after every pool is destroyed.
  */
 void pa_large_exit(void)
 {
+	cancel_work_sync(&table_grow_work);
 	flush_work(&deferred_vfree_work);
+	kvfree(pa_large_table);
+	pa_large_table = NULL;
 }

@@ -2,8 +2,9 @@
 /*
  * pool_alloc: module load and unload, parameters, and the exported API.
  *
- * The entry points only dispatch: to pa_small.c for requests up to
- * small_max, to pa_large.c above it, and to pa_pool.c for named pools.
+ * The entry points are the fast paths of pa_fast.h, inlined; what those do
+ * not serve goes to pa_pcpu.c (an empty or full per-CPU cache), to
+ * pa_large.c (above small_max) and to pa_pool.c (named pools).
  * pa_internal.h describes the data structures and the lock order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -59,22 +60,6 @@ MODULE_PARM_DESC(small_max,
 
 /* ---- Internals --------------------------------------------------------- */
 
-static void *pool_alloc_common(struct pa_pool *pool, size_t size, gfp_t gfp)
-{
-	void *p;
-
-	might_alloc(gfp);
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	if (likely(size <= pa_small_max))
-		p = pa_small_alloc(pool, size, gfp);
-	else
-		p = pa_large_alloc(pool, size, gfp);
-	if (unlikely(!p))
-		atomic64_inc(&pool->failures);
-	return p;
-}
-
 static enum pa_lookup block_query(const void *p, size_t resize,
 				  struct pa_block_info *info)
 {
@@ -83,25 +68,6 @@ static enum pa_lookup block_query(const void *p, size_t resize,
 	if (found == PA_NOT_OURS)
 		found = pa_large_query(p, resize, info);
 	return found;
-}
-
-/* A free the fast path refused: a large block, or a pointer to report. */
-static noinline void free_slow(const void *p, const char *what,
-			       unsigned long caller)
-{
-	struct pa_block_info info = { };
-
-	/* In an arena, it is no live block, whatever a lookup now says. */
-	if (pa_small_query(p, 0, &info) != PA_NOT_OURS ||
-	    pa_large_free(p, &info) != PA_LIVE)
-		pa_report_invalid(info.pool, what, p, caller);
-}
-
-static void free_common(const void *p, const char *what, unsigned long caller)
-{
-	if (likely(pa_small_free(p)))
-		return;
-	free_slow(p, what, caller);
 }
 
 /* ---- Public interface -------------------------------------------------- */
@@ -122,7 +88,7 @@ static void free_common(const void *p, const char *what, unsigned long caller)
  */
 void *pa_pool_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
-	return pool_alloc_common(pool ?: pa_default_pool, size, gfp);
+	return pa_alloc_fast(pool ?: pa_default_pool, size, gfp);
 }
 EXPORT_SYMBOL_GPL(pa_pool_alloc);
 
@@ -137,8 +103,7 @@ EXPORT_SYMBOL_GPL(pa_pool_alloc);
  */
 void *pa_pool_zalloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
-	return pool_alloc_common(pool ?: pa_default_pool, size,
-				 gfp | __GFP_ZERO);
+	return pa_alloc_fast(pool ?: pa_default_pool, size, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(pa_pool_zalloc);
 
@@ -152,7 +117,7 @@ EXPORT_SYMBOL_GPL(pa_pool_zalloc);
  */
 void *pa_alloc(size_t size, gfp_t gfp)
 {
-	return pool_alloc_common(pa_default_pool, size, gfp);
+	return pa_alloc_fast(pa_default_pool, size, gfp);
 }
 EXPORT_SYMBOL_GPL(pa_alloc);
 
@@ -166,7 +131,7 @@ EXPORT_SYMBOL_GPL(pa_alloc);
  */
 void *pa_zalloc(size_t size, gfp_t gfp)
 {
-	return pool_alloc_common(pa_default_pool, size, gfp | __GFP_ZERO);
+	return pa_alloc_fast(pa_default_pool, size, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(pa_zalloc);
 
@@ -187,7 +152,7 @@ void *pa_calloc(size_t n, size_t size, gfp_t gfp)
 		atomic64_inc(&pa_default_pool->failures);
 		return NULL;
 	}
-	return pool_alloc_common(pa_default_pool, bytes, gfp | __GFP_ZERO);
+	return pa_alloc_fast(pa_default_pool, bytes, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(pa_calloc);
 
@@ -212,11 +177,11 @@ void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
 	struct pa_block_info info = { };
 	void *q;
 
-	might_alloc(gfp);
 	if (ZERO_OR_NULL_PTR(p))
-		return pool_alloc_common(pa_default_pool, new_size, gfp);
+		return pa_alloc_fast(pa_default_pool, new_size, gfp);
+	might_alloc(gfp);
 	if (!new_size) {
-		free_common(p, "pa_realloc", _RET_IP_);
+		pa_free_fast(p, "pa_realloc", _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
 	if (block_query(p, new_size, &info) != PA_LIVE) {
@@ -230,11 +195,11 @@ void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
 		return (void *)p;
 	}
 
-	q = pool_alloc_common(info.pool, new_size, gfp);
+	q = pa_alloc_fast(info.pool, new_size, gfp);
 	if (!q)
 		return NULL;
 	memcpy(q, p, info.usable);
-	free_common(p, "pa_realloc", _RET_IP_);
+	pa_free_fast(p, "pa_realloc", _RET_IP_);
 	return q;
 }
 EXPORT_SYMBOL_GPL(pa_realloc);
@@ -252,9 +217,7 @@ EXPORT_SYMBOL_GPL(pa_realloc);
  */
 void pa_free(const void *p)
 {
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
-	free_common(p, "pa_free", _RET_IP_);
+	pa_free_fast(p, "pa_free", _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_free);
 
@@ -356,6 +319,10 @@ static int __init pa_init(void)
 	err = pa_classes_init(pa_param_small_max);
 	if (WARN_ON_ONCE(err))
 		return err;
+	pa_map_init();
+	err = pa_large_init();
+	if (err)
+		return err;
 	pa_debugfs_init();
 	pa_default_pool = pa_pool_new("default");
 	if (IS_ERR(pa_default_pool)) {
@@ -373,6 +340,7 @@ err_free_default:
 	pa_pool_free(pa_default_pool);
 err_remove_debugfs:
 	pa_debugfs_exit();
+	pa_large_exit();
 	return err;
 }
 

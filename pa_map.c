@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The run map: from any address to the arena holding it, in a few loads.
+ * The run map: from any address to the run holding it, in a few loads.
  *
  * Every free looks its pointer up here, so the lookup is the free path's
  * main cost.  The map is a three-level radix tree over the run index of a
  * direct-map address, (addr - PAGE_OFFSET) / PA_RUN_SIZE: a static top
  * level, and middle and leaf levels allocated when an arena first needs
  * them and never freed (a leaf maps 8 MiB of physical memory with one page
- * of pointers: 0.05% of the memory it maps).  Any address
- * outside the direct map gives an index beyond the map and is refused with
- * one compare, so the lookup never touches memory it does not own.
+ * of pointers: 0.05% of the memory it maps).  Until a level is needed, a
+ * static empty one stands in for it, so a lookup never tests for a missing
+ * level.  Any address outside the direct map gives an index beyond the map
+ * and is refused with one compare, so the lookup never touches memory it
+ * does not own.
  *
  * Readers run with interrupts disabled and take no lock.  Levels are
  * published with cmpxchg and never freed; an arena's entries are cleared
@@ -20,43 +22,56 @@
 #include "pa_lookup.h"
 
 struct pa_map_mid *pa_map_top[1 << PA_MAP_TOP_BITS];
+struct pa_map_mid pa_map_none_mid;
+struct pa_map_leaf pa_map_none_leaf;
 
 /* ---- Internals --------------------------------------------------------- */
 
-/* Publish a zeroed level in *@slot unless another caller did first. */
-static void *map_level(void **slot, unsigned int order, gfp_t gfp)
+/*
+ * The level that *@slot points to, publishing a new one (of @order pages,
+ * whose entries point to @none_below) in place of the empty @none unless
+ * another caller did first.
+ */
+static void *map_level(void **slot, void *none, unsigned int order,
+		       void *none_below, gfp_t gfp)
 {
 	void *level = READ_ONCE(*slot), *old;
+	unsigned int i;
 
-	if (level)
+	if (level != none)
 		return level;
 	level = (void *)__get_free_pages(gfp | __GFP_ZERO, order);
 	if (!level)
 		return NULL;
-	old = cmpxchg(slot, NULL, level);
-	if (old) {
+	if (none_below)
+		for (i = 0; i < (PAGE_SIZE << order) / sizeof(void *); i++)
+			((void **)level)[i] = none_below;
+	/* A full barrier: readers see the entries before the level. */
+	old = cmpxchg(slot, none, level);
+	if (old != none) {
 		free_pages((unsigned long)level, order);
 		return old;
 	}
 	return level;
 }
 
-static struct pa_arena **map_slot(unsigned long index, gfp_t gfp)
+static struct pa_run **map_slot(unsigned long index, gfp_t gfp)
 {
 	struct pa_map_mid *mid;
 	struct pa_map_leaf *leaf;
 
 	mid = map_level((void **)&pa_map_top[index >>
 					     (PA_MAP_MID_BITS + PA_MAP_LEAF_BITS)],
-			PA_MAP_MID_ORDER, gfp);
+			&pa_map_none_mid, PA_MAP_MID_ORDER, &pa_map_none_leaf,
+			gfp);
 	if (!mid)
 		return NULL;
 	leaf = map_level((void **)&mid->leaf[(index >> PA_MAP_LEAF_BITS) &
 					     ((1 << PA_MAP_MID_BITS) - 1)],
-			 PA_MAP_LEAF_ORDER, gfp);
+			 &pa_map_none_leaf, PA_MAP_LEAF_ORDER, NULL, gfp);
 	if (!leaf)
 		return NULL;
-	return &leaf->arena[index & ((1 << PA_MAP_LEAF_BITS) - 1)];
+	return &leaf->run[index & ((1 << PA_MAP_LEAF_BITS) - 1)];
 }
 
 /* ---- Interface --------------------------------------------------------- */
@@ -73,7 +88,7 @@ static struct pa_arena **map_slot(unsigned long index, gfp_t gfp)
 int pa_map_add(struct pa_arena *arena, gfp_t gfp)
 {
 	unsigned long first = pa_map_index(arena->base), i;
-	struct pa_arena **slot;
+	struct pa_run **slot;
 
 	if (first + arena->nr_runs > 1UL << PA_MAP_INDEX_BITS)
 		return -ERANGE;
@@ -83,9 +98,25 @@ int pa_map_add(struct pa_arena *arena, gfp_t gfp)
 			return -ENOMEM;
 	for (i = 0; i < arena->nr_runs; i++) {
 		slot = map_slot(first + i, GFP_NOWAIT);
-		WRITE_ONCE(*slot, arena);
+		/* The run before its entry, for a racing stray free. */
+		smp_store_release(slot, &arena->runs[i]);
 	}
 	return 0;
+}
+
+/**
+ * pa_map_init() - point every level of the empty map at the empty levels
+ *
+ * Context: module load, before any arena.
+ */
+void pa_map_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pa_map_none_mid.leaf); i++)
+		pa_map_none_mid.leaf[i] = &pa_map_none_leaf;
+	for (i = 0; i < ARRAY_SIZE(pa_map_top); i++)
+		pa_map_top[i] = &pa_map_none_mid;
 }
 
 /**
@@ -116,11 +147,13 @@ void pa_map_exit(void)
 	for (top = 0; top < ARRAY_SIZE(pa_map_top); top++) {
 		struct pa_map_mid *mid = pa_map_top[top];
 
-		if (!mid)
+		if (mid == &pa_map_none_mid)
 			continue;
 		for (i = 0; i < ARRAY_SIZE(mid->leaf); i++)
-			free_pages((unsigned long)mid->leaf[i], PA_MAP_LEAF_ORDER);
+			if (mid->leaf[i] != &pa_map_none_leaf)
+				free_pages((unsigned long)mid->leaf[i],
+					   PA_MAP_LEAF_ORDER);
 		free_pages((unsigned long)mid, PA_MAP_MID_ORDER);
-		pa_map_top[top] = NULL;
+		pa_map_top[top] = &pa_map_none_mid;
 	}
 }

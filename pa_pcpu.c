@@ -13,84 +13,137 @@
 #include <linux/string.h>
 #include <kunit/visibility.h>
 #include "pa_internal.h"
-#include "pa_lookup.h"
+#include "pa_fast.h"
 
 /* ---- Internals --------------------------------------------------------- */
 
-/**
- * pa_small_alloc_slow() - allocate when the class has no free block
- * @pool: the pool
- * @cls: the class
- * @size: bytes requested
- * @gfp: how a new run's pages may be allocated
- *
- * Adds a run to the class and takes a block from it.
- *
- * Context: any context but NMI, as @gfp allows; interrupts enabled.
- * Return: the block, not zeroed, or NULL.
+/*
+ * Make room in this CPU's full cache: its PA_CACHE_BATCH oldest blocks go
+ * back to their runs, the rest move down.  Interrupts disabled.
  */
-void *pa_small_alloc_slow(struct pa_pool *pool, struct pa_class *cls,
-			  size_t size, gfp_t gfp)
+static void cache_flush_oldest(struct pa_class *cls, struct pa_cpu_cache *c)
 {
-	struct pa_cpu_cache *c;
-	struct pa_cached fresh;
-	unsigned long flags;
-	struct pa_run *run;
+	unsigned int i;
 
-	run = pa_class_grow(pool, cls, gfp);
-	if (!run)
-		return NULL;
-	local_irq_save(flags);
-	pa_class_take_from(cls, run, &fresh);
-	c = this_cpu_ptr(cls->cache);
-	pa_slot_store(fresh.slot, cls->wide, size);
-	c->allocs++;
-	c->requested += size;
-	local_irq_restore(flags);
-	return fresh.block;
-}
-
-/**
- * pa_cache_refill() - refill an empty cache from the class's fullest runs
- * @cls: the class
- * @c: this CPU's cache of it
- *
- * Context: interrupts disabled.
- * Return: false when the class has no free block.
- */
-bool pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c)
-{
-	c->count = pa_class_refill(cls, c->entries, PA_CACHE_BATCH);
-	return c->count;
-}
-
-/**
- * pa_cache_flush_oldest() - make room in a full cache
- * @cls: the class
- * @c: this CPU's cache of it
- *
- * Its PA_CACHE_BATCH oldest blocks go back to their runs.
- *
- * Context: interrupts disabled.
- */
-void pa_cache_flush_oldest(struct pa_class *cls, struct pa_cpu_cache *c)
-{
-	pa_class_flush(cls, c->entries, PA_CACHE_BATCH);
+	pa_class_flush(cls, c, 0, PA_CACHE_BATCH);
 	c->count -= PA_CACHE_BATCH;
-	memmove(c->entries, c->entries + PA_CACHE_BATCH,
-		c->count * sizeof(*c->entries));
+	for (i = 0; i < c->count; i++) {
+		c->block[i] = c->block[i + PA_CACHE_BATCH];
+		c->slot[i] = c->slot[i + PA_CACHE_BATCH];
+		c->run[i] = c->run[i + PA_CACHE_BATCH];
+	}
 }
 
-/* Give all of @c back to the runs. */
+/* Give all of @c back to the runs.  Interrupts disabled. */
 static void cache_flush_all(struct pa_class *cls, struct pa_cpu_cache *c)
 {
 	lockdep_assert_irqs_disabled();
 	if (c->count)
-		pa_class_flush(cls, c->entries, c->count);
+		pa_class_flush(cls, c, 0, c->count);
 	c->count = 0;
 }
 
-/* ---- Interface to the entry points ------------------------------------- */
+/* Blocks handed out: what came into @c, less what left it or is still in. */
+static u64 cache_allocs(const struct pa_cpu_cache *c)
+{
+	return READ_ONCE(c->filled) + READ_ONCE(c->frees) -
+	       READ_ONCE(c->flushed) - READ_ONCE(c->count);
+}
+
+/*
+ * The class has no free block: give it a new run, fill this CPU's cache from
+ * it and hand out a block.  Interrupts enabled; @gfp decides how the pages
+ * of the run are found.
+ */
+static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
+{
+	struct pa_cpu_cache *c;
+	unsigned long flags;
+	struct pa_run *run;
+	unsigned int n;
+	void *block;
+
+	run = pa_class_grow(cls->pool, cls, gfp);
+	if (!run) {
+		atomic64_inc(&cls->pool->failures);
+		return NULL;
+	}
+	local_irq_save(flags);
+	c = this_cpu_ptr(cls->cache);
+	/* An interrupt may have filled the cache meanwhile: make room. */
+	if (c->count > PA_CACHE_SIZE - PA_CACHE_BATCH)
+		cache_flush_oldest(cls, c);
+	n = pa_class_add_run(cls, run, c, PA_CACHE_BATCH);
+	c->count += n;
+	c->filled += n;
+	block = pa_cache_pop(c, size);
+	local_irq_restore(flags);
+	return block;
+}
+
+/* ---- Interface to the fast paths --------------------------------------- */
+
+/**
+ * pa_alloc_refill() - allocate when this CPU's cache of the class is empty
+ * @cls: the class
+ * @size: bytes requested
+ * @gfp: allocation flags
+ * @flags: the interrupt state to restore
+ *
+ * Refills the cache from the class's fullest runs, or from a new run when
+ * the class has no free block, and hands out a block.
+ *
+ * Context: interrupts disabled by pa_alloc_fast(); restored to @flags.
+ * Return: the block, zeroed as @gfp and init_on_alloc ask, or NULL.
+ */
+void *pa_alloc_refill(struct pa_class *cls, size_t size, gfp_t gfp,
+		      unsigned long flags)
+{
+	struct pa_cpu_cache *c = this_cpu_ptr(cls->cache);
+	void *block;
+
+	c->count = pa_class_refill(cls, c, PA_CACHE_BATCH);
+	c->filled += c->count;
+	if (likely(c->count)) {
+		block = pa_cache_pop(c, size);
+		local_irq_restore(flags);
+	} else {
+		local_irq_restore(flags);
+		block = alloc_from_new_run(cls, size, gfp);
+		if (!block)
+			return NULL;
+	}
+	if (want_init_on_alloc(gfp))
+		memset(block, 0, cls->size);
+	return block;
+}
+
+/**
+ * pa_free_push_slow() - put a freed block on a full cache, or wipe it first
+ * @cls: its class
+ * @block: the block, whose state entry the caller cleared
+ * @slot: that entry
+ * @run: its run
+ * @requested: the size its state entry recorded
+ * @flags: the interrupt state to restore
+ *
+ * Context: interrupts disabled by pa_free_fast(); restored to @flags.
+ */
+void pa_free_push_slow(struct pa_class *cls, void *block, void *slot,
+		       struct pa_run *run, unsigned long requested,
+		       unsigned long flags)
+{
+	struct pa_cpu_cache *c = this_cpu_ptr(cls->cache);
+
+	if (want_init_on_free())
+		memset(block, 0, cls->size);
+	if (c->count == PA_CACHE_SIZE)
+		cache_flush_oldest(cls, c);
+	pa_cache_push(c, block, slot, run, requested);
+	local_irq_restore(flags);
+}
+
+/* ---- Interface to the entry points and the drains --------------------- */
 
 /**
  * pa_small_query() - describe, and optionally resize, the block at @p
@@ -100,8 +153,9 @@ static void cache_flush_all(struct pa_class *cls, struct pa_cpu_cache *c)
  * @info: filled in for a live block
  *
  * Context: any context but NMI.
- * Return: as for pa_small_free(); @info->requested is the size before any
- * resize.
+ * Return: PA_LIVE, PA_BAD when @p is in an arena but is not the start of a
+ * live block (or lost a race to change it), PA_NOT_OURS otherwise;
+ * @info->requested is the size before any resize.
  */
 enum pa_lookup pa_small_query(const void *p, size_t resize,
 			      struct pa_block_info *info)
@@ -144,7 +198,7 @@ void pa_cache_drain_local(struct pa_pool *pool, bool idle_only)
 		local_irq_save(flags);
 		c = this_cpu_ptr(pool->classes[i].cache);
 		/* Idle: no alloc or free since the last call. */
-		ops = c->allocs + c->frees;
+		ops = cache_allocs(c) + c->frees;
 		if (!idle_only || ops == c->reaped_ops)
 			cache_flush_all(&pool->classes[i], c);
 		c->reaped_ops = ops;
@@ -215,7 +269,7 @@ void pa_class_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
 	for_each_possible_cpu(cpu) {
 		struct pa_cpu_cache *c = per_cpu_ptr(cls->cache, cpu);
 
-		*allocs += READ_ONCE(c->allocs);
+		*allocs += cache_allocs(c);
 		*frees += READ_ONCE(c->frees);
 		*requested += READ_ONCE(c->requested);
 		*cached += READ_ONCE(c->count);

@@ -4,7 +4,7 @@
  *
  * A pool is reachable from three places: its client, the pa_pools list and
  * its debugfs directory.  Teardown removes it from all three, then from the
- * lookup maps, waits for lookups in flight, and only then frees its memory.
+ * run map, waits for lookups in flight, and only then frees its memory.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -75,10 +75,8 @@ struct pa_pool *pa_pool_new(const char *name)
 	spin_lock_init(&pool->arena_lock);
 	for (i = 0; i <= PA_RUNS_PER_ARENA; i++)
 		INIT_LIST_HEAD(&pool->arenas[i]);
-	spin_lock_init(&pool->large_lock);
-	INIT_LIST_HEAD(&pool->large);
 	for (i = 0; i < pa_nr_classes; i++) {
-		if (pa_class_init(&pool->classes[i], i)) {
+		if (pa_class_init(pool, &pool->classes[i], i)) {
 			pa_pool_free(pool);
 			return ERR_PTR(-ENOMEM);
 		}
@@ -110,14 +108,14 @@ void pa_pool_free(struct pa_pool *pool)
 	struct pa_stats st = { };
 	unsigned int i;
 
+	/* The name stays taken until its debugfs directory is gone. */
 	mutex_lock(&pa_pools_lock);
 	list_del_init(&pool->node);
-	mutex_unlock(&pa_pools_lock);
 	pa_debugfs_remove_pool(pool);
+	mutex_unlock(&pa_pools_lock);
 
 	pa_arenas_unmap(pool);
-	pa_large_unmap(pool);
-	/* No lookup can reach the pool now; wait for those in flight. */
+	/* No lookup can reach the arenas now; wait for those in flight. */
 	synchronize_rcu();
 
 	/* Cached blocks are counted as free, so this counts only leaks. */
@@ -147,26 +145,26 @@ void pa_pool_free(struct pa_pool *pool)
  */
 void pa_pool_sum_stats(struct pa_pool *pool, struct pa_stats *st)
 {
-	u64 allocs = 0, frees = 0;
 	unsigned long flags;
 	unsigned int i;
 
 	for (i = 0; i < pa_nr_classes; i++) {
 		struct pa_class *cls = &pool->classes[i];
-		u64 class_allocs, class_frees;
+		u64 allocs, frees, live;
 		unsigned long cached;
 		s64 requested;
 
 		/* Half-built pools are summed too, when creation fails. */
 		if (!cls->cache)
 			continue;
-		pa_class_sum(cls, &class_allocs, &class_frees, &requested,
-			     &cached);
-		allocs += class_allocs;
-		frees += class_frees;
-		st->live_bytes_requested += requested;
-		st->live_bytes_allocated += (class_allocs - class_frees) *
-					    cls->size;
+		pa_class_sum(cls, &allocs, &frees, &requested, &cached);
+		/* A sum racing with a cross-CPU free can be behind: clamp. */
+		live = allocs > frees ? allocs - frees : 0;
+		st->allocs += allocs;
+		st->frees += frees;
+		st->live_blocks += live;
+		st->live_bytes_requested += max_t(s64, requested, 0);
+		st->live_bytes_allocated += live * cls->size;
 		spin_lock_irqsave(&cls->lock, flags);
 		st->pools_in_use += cls->nr_runs;
 		spin_unlock_irqrestore(&cls->lock, flags);
@@ -180,19 +178,7 @@ void pa_pool_sum_stats(struct pa_pool *pool, struct pa_stats *st)
 	st->pages_held += pool->arena_pages;
 	spin_unlock_irqrestore(&pool->arena_lock, flags);
 
-	spin_lock_irqsave(&pool->large_lock, flags);
-	allocs += pool->large_allocs;
-	frees += pool->large_frees;
-	st->large_live += pool->large_live;
-	st->large_bytes += pool->large_bytes;
-	st->live_bytes_requested += pool->large_requested;
-	st->live_bytes_allocated += pool->large_bytes;
-	st->pages_held += pool->large_bytes >> PAGE_SHIFT;
-	spin_unlock_irqrestore(&pool->large_lock, flags);
-
-	st->allocs += allocs;
-	st->frees += frees;
-	st->live_blocks += allocs - frees;
+	pa_large_sum(pool, st);
 	st->failures += atomic64_read(&pool->failures);
 	st->invalid_frees += atomic64_read(&pool->invalid_frees);
 }

@@ -13,6 +13,7 @@
 #include <linux/percpu.h>
 #include <linux/string.h>
 #include "pa_internal.h"
+#include "pa_lookup.h"
 
 /* ---- Internals --------------------------------------------------------- */
 
@@ -23,12 +24,27 @@ static unsigned int run_group(const struct pa_run *run)
 	return run->nr_used * PA_FULLNESS_GROUPS / run->nr_blocks;
 }
 
-/* Put @run on the fullness list that matches its use. */
+/*
+ * Put @run on the fullness list that matches its use, and note the uses at
+ * which it must move again: the refill and flush loops then test one bound
+ * per block instead of working out the group.
+ */
 static void run_regroup(struct pa_class *cls, struct pa_run *run)
 {
-	unsigned int group = run_group(run);
+	unsigned int group = run_group(run), nb = run->nr_blocks;
 
 	lockdep_assert_held(&cls->lock);
+	if (group == PA_RUN_FULL) {
+		run->regroup_at = nb + 1;
+		run->regroup_below = nb;
+	} else {
+		/* The lowest use of the next group, and of this one. */
+		run->regroup_at = DIV_ROUND_UP((group + 1) * nb,
+					       PA_FULLNESS_GROUPS);
+		/* 0 is no group: the run is released then. */
+		run->regroup_below = max(DIV_ROUND_UP(group * nb,
+						      PA_FULLNESS_GROUPS), 1U);
+	}
 	if (group == run->group)
 		return;
 	cls->nr_in_group[run->group]--;
@@ -58,37 +74,58 @@ static struct pa_run_state *run_state(struct pa_class *cls, struct pa_run *run)
 					 lockdep_is_held(&cls->lock));
 }
 
-/* Take one free block out of @run, which has one; the caller regroups it. */
-static void run_take_block(struct pa_class *cls, struct pa_run *run,
-			   struct pa_cached *out)
+/*
+ * Take up to @n free blocks out of @run into cache @c, below entry @top (the
+ * first block taken goes to entry @top - 1), and regroup the run.
+ * Return: how many, fewer than @n only when the run became full.
+ */
+static unsigned int run_take_blocks(struct pa_class *cls, struct pa_run *run,
+				    struct pa_cpu_cache *c, unsigned int top,
+				    unsigned int n)
 {
 	struct pa_run_state *state = run_state(cls, run);
 	unsigned long base = pa_run_base(run);
-	unsigned int index;
+	bool wipe = want_init_on_free();
+	unsigned int index, taken;
+	void *block;
 
 	lockdep_assert_held(&cls->lock);
-	if (run->freelist) {
-		out->block = run->freelist;
-		run->freelist = *(void **)out->block;
-		index = ((unsigned long)out->block - base) / cls->size;
-	} else {
-		index = run->nr_carved++;
-		out->block = (void *)(base + index * cls->size);
+	n = min_t(unsigned int, n, run->nr_blocks - run->nr_used);
+	for (taken = 0; taken < n; taken++) {
+		if (run->freelist) {
+			block = run->freelist;
+			run->freelist = *(void **)block;
+			/* init_on_free wiped it before the link went in. */
+			if (wipe)
+				*(void **)block = NULL;
+			index = pa_block_index((unsigned long)block - base,
+					       state->recip);
+		} else {
+			index = run->nr_carved++;
+			block = (void *)(base + index * cls->size);
+		}
+		c->block[--top] = block;
+		c->slot[top] = state->data + (index << state->wide);
+		c->run[top] = run;
 	}
-	out->slot = state->data + (index << state->wide);
-	out->run = run;
-	run->nr_used++;
+	run->nr_used += n;
+	if (run->nr_used >= run->regroup_at)
+		run_regroup(cls, run);
+	return n;
 }
 
-/* Put a free block back in its run; true when the run became empty. */
-static bool run_put_block(struct pa_class *cls, struct pa_cached *cached)
+/*
+ * Put a free block back in its run.  Return: true when the run became
+ * empty; it is then off the class lists, for the caller to release.
+ */
+static __always_inline bool run_put_block(struct pa_class *cls, void *block,
+					  struct pa_run *run)
 {
-	struct pa_run *run = cached->run;
-
 	lockdep_assert_held(&cls->lock);
-	*(void **)cached->block = run->freelist;
-	run->freelist = cached->block;
-	run->nr_used--;
+	*(void **)block = run->freelist;
+	run->freelist = block;
+	if (likely(--run->nr_used >= run->regroup_below))
+		return false;
 	if (run->nr_used) {
 		run_regroup(cls, run);
 		return false;
@@ -117,24 +154,35 @@ static void run_release(struct pa_run *run)
 
 /**
  * pa_class_init() - set up an empty size class
+ * @pool: the pool it belongs to
  * @cls: the class
  * @index: its index in the class table
  *
  * Context: process context.
  * Return: 0 or -ENOMEM.
  */
-int pa_class_init(struct pa_class *cls, unsigned int index)
+int pa_class_init(struct pa_pool *pool, struct pa_class *cls,
+		  unsigned int index)
 {
-	unsigned int group;
+	unsigned int group, cpu;
 
 	spin_lock_init(&cls->lock);
+	cls->pool = pool;
 	cls->index = index;
 	cls->size = pa_class_size[index];
 	cls->wide = cls->size >= PA_STATE_WIDE_MIN;
 	for (group = 0; group < PA_FULLNESS_GROUPS; group++)
 		INIT_LIST_HEAD(&cls->partial[group]);
 	cls->cache = alloc_percpu(struct pa_cpu_cache);
-	return cls->cache ? 0 : -ENOMEM;
+	if (!cls->cache)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct pa_cpu_cache *c = per_cpu_ptr(cls->cache, cpu);
+
+		c->size = cls->size;
+		c->wide = cls->wide;
+	}
+	return 0;
 }
 
 /**
@@ -148,62 +196,68 @@ void pa_class_destroy(struct pa_class *cls)
 }
 
 /**
- * pa_class_refill() - take up to @n free blocks from the fullest runs
+ * pa_class_refill() - fill an empty cache from the class's fullest runs
  * @cls: the class
- * @out: where to put them; the block from the fullest run comes last, so a
- *	cache that pops from the end hands it out first
- * @n: how many at most
+ * @c: this CPU's cache of it, empty
+ * @n: how many blocks at most
+ *
+ * The first block taken, from the fullest run, goes on top of the cache, to
+ * be handed out first.
  *
  * Context: interrupts disabled.  Takes cls->lock.
- * Return: how many were taken; 0 when the class has no free block.
+ * Return: how many were taken, now @c's entries 0 and up; 0 when the class
+ * has no free block.
  */
-unsigned int pa_class_refill(struct pa_class *cls, struct pa_cached *out,
+unsigned int pa_class_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 			     unsigned int n)
 {
+	unsigned int left = n, i;
 	struct pa_run *run;
-	unsigned int got = 0, i;
 
 	spin_lock(&cls->lock);
-	while (got < n && (run = class_fullest_run(cls))) {
-		/* Take what is needed from this run, then file it once. */
-		do {
-			run_take_block(cls, run, &out[got++]);
-		} while (got < n && run->nr_used < run->nr_blocks);
-		run_regroup(cls, run);
-	}
+	while (left && (run = class_fullest_run(cls)))
+		left -= run_take_blocks(cls, run, c, left, left);
 	spin_unlock(&cls->lock);
 
-	for (i = 0; i < got / 2; i++)
-		swap(out[i], out[got - 1 - i]);
-	return got;
+	/* Short of @n: move what was taken down to the bottom. */
+	if (unlikely(left)) {
+		for (i = 0; i < n - left; i++) {
+			c->block[i] = c->block[i + left];
+			c->slot[i] = c->slot[i + left];
+			c->run[i] = c->run[i + left];
+		}
+	}
+	return n - left;
 }
 
 /**
- * pa_class_flush() - give @n free blocks back to their runs
+ * pa_class_flush() - give cached blocks back to their runs
  * @cls: their class
- * @blocks: the blocks
+ * @c: the cache
+ * @first: the first entry to give back
  * @n: how many
  *
- * Runs that become empty go back to their arena.
+ * Runs that become empty go back to their arena.  The caller updates the
+ * cache's count.
  *
  * Context: interrupts disabled.  Takes cls->lock, then pool->arena_lock.
  */
-void pa_class_flush(struct pa_class *cls, struct pa_cached *blocks,
-		    unsigned int n)
+void pa_class_flush(struct pa_class *cls, struct pa_cpu_cache *c,
+		    unsigned int first, unsigned int n)
 {
-	struct pa_run *empty[PA_CACHE_SIZE];
-	unsigned int nr_empty = 0, i;
+	struct pa_run *run, *tmp;
+	LIST_HEAD(empty);
+	unsigned int i;
 
-	if (WARN_ON_ONCE(n > PA_CACHE_SIZE))
-		n = PA_CACHE_SIZE;
 	spin_lock(&cls->lock);
-	for (i = 0; i < n; i++)
-		if (run_put_block(cls, &blocks[i]))
-			empty[nr_empty++] = blocks[i].run;
+	for (i = first; i < first + n; i++)
+		if (run_put_block(cls, c->block[i], c->run[i]))
+			list_add(&c->run[i]->node, &empty);
 	spin_unlock(&cls->lock);
+	c->flushed += n;
 
-	for (i = 0; i < nr_empty; i++)
-		run_release(empty[i]);
+	list_for_each_entry_safe(run, tmp, &empty, node)
+		run_release(run);
 }
 
 /**
@@ -214,27 +268,29 @@ void pa_class_flush(struct pa_class *cls, struct pa_cached *blocks,
  *
  * Context: any context but NMI, as @gfp allows; interrupts enabled when
  * @gfp may sleep.
- * Return: the run, not yet on the class lists (pa_class_take_from() puts it
+ * Return: the run, not yet on the class lists (pa_class_add_run() puts it
  * there), or NULL.
  */
 struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
 			     gfp_t gfp)
 {
 	unsigned int nr_blocks = PA_RUN_SIZE / cls->size;
+	/* An entry past the last block when the size leaves slack. */
+	unsigned int nr_entries = DIV_ROUND_UP(PA_RUN_SIZE, cls->size);
 	struct pa_run_state *state;
 	struct pa_run *run;
 
 	run = pa_run_get(pool, gfp);
 	if (!run)
 		return NULL;
-	state = kzalloc(struct_size(state, data, nr_blocks << cls->wide),
+	state = kzalloc(struct_size(state, data, nr_entries << cls->wide),
 			pa_meta_gfp(gfp));
 	if (!state) {
 		pa_run_put(run);
 		return NULL;
 	}
 	state->cls = cls;
-	state->nr_blocks = nr_blocks;
+	state->recip = DIV_ROUND_UP_ULL(1ULL << 32, cls->size);
 	state->size = cls->size;
 	state->wide = cls->wide;
 	run->freelist = NULL;
@@ -246,18 +302,20 @@ struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
 }
 
 /**
- * pa_class_take_from() - put a new run on its class and take a block of it
+ * pa_class_add_run() - put a new run on its class and cache blocks from it
  * @cls: the class
  * @run: a run from pa_class_grow()
- * @out: the block
- *
- * The run is new, so it has a free block to give.
+ * @c: this CPU's cache of the class
+ * @n: how many blocks to put on top of @c at most; at least one, and no
+ *	more than @c has room for
  *
  * Context: interrupts disabled.  Takes cls->lock.
+ * Return: how many were cached: @n, or the whole run when it is smaller.
  */
-void pa_class_take_from(struct pa_class *cls, struct pa_run *run,
-			struct pa_cached *out)
+unsigned int pa_class_add_run(struct pa_class *cls, struct pa_run *run,
+			      struct pa_cpu_cache *c, unsigned int n)
 {
+	n = min_t(unsigned int, n, run->nr_blocks);
 	spin_lock(&cls->lock);
 	/* Lookups see the class only once the run is set up. */
 	WRITE_ONCE(run->class, cls->index);
@@ -266,7 +324,9 @@ void pa_class_take_from(struct pa_class *cls, struct pa_run *run,
 	cls->nr_in_group[0]++;
 	cls->nr_runs++;
 	cls->nr_blocks += run->nr_blocks;
-	run_take_block(cls, run, out);
 	run_regroup(cls, run);
+	/* The run's first block on top. */
+	n = run_take_blocks(cls, run, c, c->count + n, n);
 	spin_unlock(&cls->lock);
+	return n;
 }

@@ -71,7 +71,7 @@ static void alloc_and_free_blocks(struct on_cpu_work *work)
 /* Keeps the CPU busy so its deferrable reaper runs, until the cache is empty. */
 static void wait_for_reaper(struct on_cpu_work *work)
 {
-	struct pa_class *cls = &work->pool->classes[pa_class_of(TEST_BLOCK_SIZE)];
+	struct pa_class *cls = pa_class_for(work->pool, TEST_BLOCK_SIZE);
 	unsigned long deadline = jiffies + msecs_to_jiffies(work->wait_ms);
 
 	alloc_and_free_blocks(work);
@@ -93,7 +93,7 @@ static unsigned int second_cpu(void)
 
 static unsigned long cached_on(struct pa_pool *pool, unsigned int cpu)
 {
-	struct pa_class *cls = &pool->classes[pa_class_of(TEST_BLOCK_SIZE)];
+	struct pa_class *cls = pa_class_for(pool, TEST_BLOCK_SIZE);
 
 	return READ_ONCE(per_cpu_ptr(cls->cache, cpu)->count);
 }
