@@ -260,20 +260,27 @@ void pa_arenas_free(struct pa_pool *pool)
 {
 	struct pa_arena *arena, *tmp;
 	unsigned long flags;
+	LIST_HEAD(dead);
 	unsigned int n, i;
 
+	/* Unlinked under the lock, freed after it: no long irq-off stretch. */
 	spin_lock_irqsave(&pool->arena_lock, flags);
 	for (n = 0; n <= PA_RUNS_PER_ARENA; n++) {
 		list_for_each_entry_safe(arena, tmp, &pool->arenas[n], node) {
-			for (i = 0; i < arena->nr_runs; i++)
-				kfree(rcu_dereference_protected(arena->runs[i].state,
-								true));
 			arena_unlink(pool, arena);
-			arena_release_pages(arena);
-			kfree(arena);
+			list_add(&arena->node, &dead);
 		}
 	}
 	spin_unlock_irqrestore(&pool->arena_lock, flags);
+
+	list_for_each_entry_safe(arena, tmp, &dead, node) {
+		for (i = 0; i < arena->nr_runs; i++)
+			kfree(rcu_dereference_protected(arena->runs[i].state,
+							true));
+		arena_release_pages(arena);
+		kfree(arena);
+		cond_resched();
+	}
 }
 
 /**

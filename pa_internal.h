@@ -75,6 +75,14 @@
 #ifndef _PA_INTERNAL_H
 #define _PA_INTERNAL_H
 
+/*
+ * On PREEMPT_RT, spinlock_t sleeps: the class and arena locks could not be
+ * taken with interrupts disabled, nor pages freed there.  Not supported yet.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#error "pool_alloc does not support PREEMPT_RT kernels yet"
+#endif
+
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/rcupdate.h>

@@ -37,7 +37,6 @@
 
 /* Like kvmalloc(), refuse sizes no sane caller means: they overflow int. */
 #define PA_LARGE_MAX		((size_t)INT_MAX)
-static_assert(PA_LARGE_MAX <= U32_MAX);
 
 /* The first table: 8 KiB of entries, enough for 256 live allocations. */
 #define PA_LARGE_BITS_MIN	9
@@ -49,7 +48,8 @@ struct pa_large {
 	unsigned long addr;
 	struct pa_pool *pool;
 	u32 pages;			/* usable size, in pages */
-	u32 requested;			/* bytes */
+	u32 requested:31;		/* bytes: at most PA_LARGE_MAX */
+	u32 vmapped:1;			/* vmalloc, else alloc_pages_exact() */
 };
 
 struct pa_large_table {
@@ -202,9 +202,9 @@ static void table_grow_fn(struct work_struct *work)
 
 /* ---- Internals --------------------------------------------------------- */
 
-static void large_release_memory(void *addr, size_t size)
+static void large_release_memory(void *addr, size_t size, bool vmapped)
 {
-	if (!is_vmalloc_addr(addr)) {
+	if (!vmapped) {
 		kmemleak_free(addr);
 		free_pages_exact(addr, size);
 	} else if (preemptible() && !rcu_preempt_depth()) {
@@ -217,7 +217,7 @@ static void large_release_memory(void *addr, size_t size)
 
 /* Add an allocation to the table and its pool's counters. */
 static int large_enter(struct pa_pool *pool, void *addr, size_t size,
-		       gfp_t gfp)
+		       bool vmapped, gfp_t gfp)
 {
 	unsigned long flags;
 	struct pa_large *e;
@@ -240,6 +240,7 @@ static int large_enter(struct pa_pool *pool, void *addr, size_t size,
 	e->pool = pool;
 	e->pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
 	e->requested = size;
+	e->vmapped = vmapped;
 	pool->large_allocs++;
 	pool->large_live++;
 	pool->large_bytes += PAGE_ALIGN(size);
@@ -291,6 +292,7 @@ static noinline void refuse_pointer(const void *p, const char *what,
 void *pa_alloc_other(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
 	gfp_t mem = gfp & ~(__GFP_COMP | GFP_ZONEMASK);
+	bool vmapped = gfpflags_allow_blocking(gfp);
 	void *addr = NULL;
 
 	if (!size)
@@ -298,7 +300,7 @@ void *pa_alloc_other(struct pa_pool *pool, size_t size, gfp_t gfp)
 	if (size > PA_LARGE_MAX)
 		goto fail;
 	/* All of the usable size is mapped, so KASAN lets callers use it. */
-	if (gfpflags_allow_blocking(gfp)) {
+	if (vmapped) {
 		addr = __vmalloc(PAGE_ALIGN(size), mem);
 	} else if (get_order(size) <= PA_PAGE_ORDER_MAX) {
 		addr = alloc_pages_exact(PAGE_ALIGN(size), mem);
@@ -308,8 +310,8 @@ void *pa_alloc_other(struct pa_pool *pool, size_t size, gfp_t gfp)
 	}
 	if (!addr)
 		goto fail;
-	if (unlikely(large_enter(pool, addr, size, gfp))) {
-		large_release_memory(addr, PAGE_ALIGN(size));
+	if (unlikely(large_enter(pool, addr, size, vmapped, gfp))) {
+		large_release_memory(addr, PAGE_ALIGN(size), vmapped);
 		goto fail;
 	}
 	return addr;
@@ -336,6 +338,7 @@ void pa_free_other(const void *p, const char *what, unsigned long caller)
 	unsigned long flags;
 	struct pa_large *e;
 	size_t usable;
+	bool vmapped;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return;
@@ -347,9 +350,10 @@ void pa_free_other(const void *p, const char *what, unsigned long caller)
 		spin_unlock_irqrestore(&pa_large_lock, flags);
 		goto refuse;
 	}
+	vmapped = e->vmapped;
 	usable = large_forget(e);
 	spin_unlock_irqrestore(&pa_large_lock, flags);
-	large_release_memory((void *)p, usable);
+	large_release_memory((void *)p, usable, vmapped);
 	return;
 
 refuse:
@@ -452,7 +456,8 @@ void pa_large_free_all(struct pa_pool *pool)
 	while (chain) {
 		void **next = chain[0];
 
-		large_release_memory(chain, ((size_t *)chain)[1]);
+		large_release_memory(chain, ((size_t *)chain)[1],
+				     is_vmalloc_addr(chain));
 		chain = next;
 		cond_resched();
 	}

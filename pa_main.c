@@ -164,9 +164,11 @@ EXPORT_SYMBOL_GPL(pa_calloc);
  *
  * A NULL or ZERO_SIZE_PTR @p makes this pa_alloc().  A @new_size of 0 frees
  * @p.  When @new_size still fits the block, @p is kept; otherwise a new block
- * from @p's pool receives the contents and @p is freed.  With __GFP_ZERO (or
- * init_on_alloc) the bytes past the old request are zeroed, as krealloc()
- * does.  A pointer that is not a live block is refused and reported.
+ * from @p's pool receives the contents (the whole usable size, as krealloc()
+ * copies) and @p is freed.  With __GFP_ZERO (or init_on_alloc) the bytes past
+ * the old request are zeroed, and in place the bytes past the new request
+ * too, as krealloc() does.  A pointer that is not a live block is refused
+ * and reported.
  *
  * Context: any context but NMI.  Does not sleep unless @gfp allows it.
  * Return: the block, ZERO_SIZE_PTR when @new_size is 0, or NULL on failure
@@ -189,9 +191,15 @@ void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
 		return NULL;
 	}
 	if (new_size <= info.usable) {
-		if (want_init_on_alloc(gfp) && new_size > info.requested)
-			memset((char *)p + info.requested, 0,
-			       new_size - info.requested);
+		/*
+		 * Zero past the old request and, like krealloc(), the tail
+		 * past the new one, so a shrink then grow leaks nothing.
+		 */
+		if (want_init_on_alloc(gfp)) {
+			size_t from = min(new_size, info.requested);
+
+			memset((char *)p + from, 0, info.usable - from);
+		}
 		return (void *)p;
 	}
 

@@ -83,6 +83,7 @@ static void drain_this_cpu(void *pool)
 	pa_cache_drain_local(pool, false);
 }
 
+/* Objects: blocks in the caches and pages of empty arenas, both freeable. */
 static unsigned long pa_shrink_count(struct shrinker *shrinker,
 				     struct shrink_control *sc)
 {
@@ -97,22 +98,28 @@ static unsigned long pa_shrink_count(struct shrinker *shrinker,
 	return objects ?: SHRINK_EMPTY;
 }
 
+/*
+ * One pass gives back everything there is, whatever sc->nr_to_scan asks; the
+ * calls that follow in the same round find nothing and stop at once, so the
+ * drain's IPIs go out once per pool that has something cached.
+ */
 static unsigned long pa_shrink_scan(struct shrinker *shrinker,
 				    struct shrink_control *sc)
 {
-	unsigned long freed = 0;
+	unsigned long freed = 0, cached;
 	struct pa_pool *pool;
 
 	/* Pool creation allocates under the lock: reclaim must not wait. */
 	if (!mutex_trylock(&pa_pools_lock))
 		return SHRINK_STOP;
 	list_for_each_entry(pool, &pa_pools, node) {
-		freed += pa_cache_count(pool);
-		on_each_cpu(drain_this_cpu, pool, 1);
-		freed += pa_arenas_release_empty(pool);
+		cached = pa_cache_count(pool);
+		if (cached)
+			on_each_cpu(drain_this_cpu, pool, 1);
+		freed += cached + pa_arenas_release_empty(pool);
 	}
 	mutex_unlock(&pa_pools_lock);
-	return freed;
+	return freed ?: SHRINK_STOP;
 }
 
 /*

@@ -183,6 +183,7 @@ static void test_zeroing_calls_return_zeroed_memory(struct kunit *test)
 	size_t sizes[] = { 16, 200, 512, 3000, pa_small_max + 1 };
 	unsigned int i, way;
 
+	pa_test_pin(test);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		/* Keeps the run alive so the freed block is reused. */
 		void *keep = pa_pool_alloc(pool, sizes[i], GFP_KERNEL);
@@ -361,6 +362,28 @@ static void test_realloc_grow_moves_contents(struct kunit *test)
 	pa_free(p);
 }
 
+/*
+ * With __GFP_ZERO, an in-place shrink zeroes the tail past the new request
+ * (as krealloc() does), so growing back in place shows no old bytes.
+ */
+static void test_realloc_in_place_zeroes_the_tail(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "ztail");
+	u8 *p = pa_pool_zalloc(pool, 200, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, pa_usable_size(p), (size_t)208);
+	memset(p, 0x5c, 200);
+	KUNIT_EXPECT_PTR_EQ(test, pa_realloc(p, 50, GFP_KERNEL | __GFP_ZERO),
+			    (void *)p);
+	KUNIT_EXPECT_TRUE(test, all_bytes_are(p, 0x5c, 50));
+	KUNIT_EXPECT_TRUE(test, all_bytes_are(p + 50, 0, 208 - 50));
+	KUNIT_EXPECT_PTR_EQ(test, pa_realloc(p, 208, GFP_KERNEL | __GFP_ZERO),
+			    (void *)p);
+	KUNIT_EXPECT_TRUE(test, all_bytes_are(p + 50, 0, 208 - 50));
+	pa_free(p);
+}
+
 /* A failed realloc returns NULL and leaves the block as it was. */
 static void test_realloc_failure_keeps_block(struct kunit *test)
 {
@@ -393,6 +416,7 @@ static struct kunit_case pa_api_cases[] = {
 	KUNIT_CASE(test_realloc_within_class_keeps_pointer),
 	KUNIT_CASE(test_realloc_shrink_in_place_to_one_byte),
 	KUNIT_CASE(test_realloc_grow_moves_contents),
+	KUNIT_CASE(test_realloc_in_place_zeroes_the_tail),
 	KUNIT_CASE(test_realloc_failure_keeps_block),
 	{}
 };

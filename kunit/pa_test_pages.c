@@ -7,6 +7,7 @@
 #include <linux/vmalloc.h>
 #include <linux/spinlock.h>
 #include <linux/sched.h>
+#include <linux/rcupdate.h>
 #include <linux/err.h>
 #include "pa_test.h"
 
@@ -83,6 +84,74 @@ static void test_large_atomic_beyond_max_order_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
 }
 
+/*
+ * More live large allocations than the large table's first size holds (it
+ * grows as they come): every one stays owned, with its own size, and the
+ * counters follow; freeing every other one and destroying the pool frees
+ * the rest.
+ */
+static void test_many_large_allocations_grow_the_table(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "many");
+	/* The table starts with room for 256: it must double twice. */
+	unsigned int n = 600, i;
+	u64 requested = 0, bytes = 0;
+	struct pa_stats st;
+	void **blocks;
+
+	blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	for (i = 0; i < n; i++) {
+		size_t size = pa_small_max + 1 + (i % 4) * PAGE_SIZE + i;
+
+		blocks[i] = pa_pool_alloc(pool, size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, blocks[i], "allocation %u", i);
+		requested += size;
+		bytes += PAGE_ALIGN(size);
+	}
+	for (i = 0; i < n; i++) {
+		size_t size = pa_small_max + 1 + (i % 4) * PAGE_SIZE + i;
+
+		KUNIT_EXPECT_TRUE(test, pa_owns(blocks[i]));
+		KUNIT_EXPECT_EQ(test, pa_usable_size(blocks[i]),
+				PAGE_ALIGN(size));
+	}
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.large_live, (u64)n);
+	KUNIT_EXPECT_EQ(test, st.large_bytes, bytes);
+	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, requested);
+	KUNIT_EXPECT_EQ(test, st.pages_held, bytes >> PAGE_SHIFT);
+
+	for (i = 0; i < n; i += 2)
+		pa_free(blocks[i]);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, pa_owns(blocks[i]), i % 2 == 1);
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.large_live, (u64)n / 2);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
+	/* The other half goes with the pool (a leak report is expected). */
+}
+
+/*
+ * A vmalloc'd block freed inside an RCU read-side section, where vfree()
+ * must not sleep: the harness fails the run on a "sleeping function called
+ * from invalid context" report.
+ */
+static void test_large_free_in_rcu_read_section(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "rcu");
+	void *p = pa_pool_alloc(pool, 3 * PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, is_vmalloc_addr(p));
+	rcu_read_lock();
+	pa_free(p);
+	rcu_read_unlock();
+	KUNIT_EXPECT_FALSE(test, pa_owns(p));
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).large_live, 0ULL);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
+}
+
 /* ---- Arenas ------------------------------------------------------------ */
 
 /*
@@ -130,6 +199,7 @@ static void test_hysteresis_keeps_one_empty_arena(struct kunit *test)
 	struct pa_stats st;
 	unsigned int i;
 
+	pa_test_pin(test);
 	for (i = 0; i < 50; i++) {
 		void *p = pa_pool_alloc(pool, 256, GFP_KERNEL);
 
@@ -152,6 +222,7 @@ static void test_allocation_prefers_fullest_run(struct kunit *test)
 	u8 *blocks[2 * (PA_RUN_SIZE / 1024)];
 	u8 *p;
 
+	pa_test_pin(test);
 	for (i = 0; i < ARRAY_SIZE(blocks); i++) {
 		blocks[i] = pa_pool_alloc(pool, 1024, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
@@ -188,6 +259,7 @@ static void test_new_run_prefers_fullest_arena(struct kunit *test)
 	void **blocks;
 	void *p;
 
+	pa_test_pin(test);
 	blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, blocks);
 	for (i = 0; i < n; i++) {
@@ -224,6 +296,7 @@ static void test_arena_falls_back_when_high_orders_fail(struct kunit *test)
 	struct pa_stats st;
 	void *p, *q;
 
+	pa_test_pin(test);
 	current->make_it_fail = 1;
 	p = pa_pool_alloc(pool, 64, GFP_KERNEL);
 	q = pa_pool_alloc(pool, 128, GFP_KERNEL);
@@ -352,6 +425,8 @@ static struct kunit_case pa_pages_cases[] = {
 	KUNIT_CASE(test_large_uses_vmalloc_when_caller_may_sleep),
 	KUNIT_CASE(test_large_atomic_uses_pages),
 	KUNIT_CASE(test_large_atomic_beyond_max_order_fails),
+	KUNIT_CASE(test_many_large_allocations_grow_the_table),
+	KUNIT_CASE(test_large_free_in_rcu_read_section),
 	KUNIT_CASE(test_arenas_returned_after_freeing_everything),
 	KUNIT_CASE(test_hysteresis_keeps_one_empty_arena),
 	KUNIT_CASE(test_allocation_prefers_fullest_run),
