@@ -21,6 +21,7 @@ unsigned int pa_test_expected_classes(unsigned int small_max,
 				      unsigned int *sizes, unsigned int max);
 
 struct pa_pool *pa_test_pool(struct kunit *test, const char *name);
+void pa_test_pin(struct kunit *test);
 int pa_test_read_file(const char *path, char *buf, size_t size);
 int pa_test_parse_stats(const char *text, struct pa_stats *st);
 int pa_test_read_stats(const char *path, struct pa_stats *st);

@@ -12,6 +12,8 @@
 #include <linux/string.h>
 #include <linux/err.h>
 #include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/sched.h>
 #include "pa_test.h"
 
 /**
@@ -70,6 +72,21 @@ struct pa_pool *pa_test_pool(struct kunit *test, const char *name)
 			kunit_add_action_or_reset(test, destroy_pool_action,
 						  pool));
 	return pool;
+}
+
+/**
+ * pa_test_pin() - keep the test on the CPU it runs on, until it ends
+ * @test: the test
+ *
+ * Tests that look at which block or run a CPU's cache hands out next must
+ * not migrate half-way (the test kernel is preemptible).  The test's thread
+ * exits when the test ends, so the pinning goes with it.
+ */
+void pa_test_pin(struct kunit *test)
+{
+	const struct cpumask *here = cpumask_of(raw_smp_processor_id());
+
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, here), 0);
 }
 
 /* One read of @file at *@pos into @buf, through read_iter or seq_file. */

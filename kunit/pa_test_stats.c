@@ -271,6 +271,102 @@ static void test_global_debugfs_files_agree_with_stats(struct kunit *test)
 		pa_free(blocks[i]);
 }
 
+/* Read @pool's classes file and return the row of the class of @size. */
+static struct class_row read_class_row(struct kunit *test,
+				       struct pa_pool *pool, size_t size)
+{
+	struct class_row *rows, row = { };
+	char path[128], *buf;
+	int n, i;
+
+	buf = kunit_kmalloc(test, FILE_BUF, GFP_KERNEL);
+	rows = kunit_kcalloc(test, PA_MAX_CLASSES + 1, sizeof(*rows),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, rows);
+	snprintf(path, sizeof(path), PA_TEST_DEBUGFS "/pools/%s/classes",
+		 pool->name);
+	KUNIT_ASSERT_GT(test, pa_test_read_file(path, buf, FILE_BUF), 0);
+	n = parse_classes(buf, rows, PA_MAX_CLASSES + 1);
+	for (i = 0; i < n; i++)
+		if (rows[i].size == pa_class_for(pool, size)->size)
+			row = rows[i];
+	KUNIT_EXPECT_NE(test, row.size, 0U);
+	return row;
+}
+
+/* The row of @size's class in @pool has this fullness histogram. */
+static noinline void expect_histogram(struct kunit *test, struct pa_pool *pool,
+				      size_t size, unsigned long full,
+				      unsigned long ge75, unsigned long ge50,
+				      unsigned long ge25, unsigned long lt25)
+{
+	struct class_row r = read_class_row(test, pool, size);
+
+	KUNIT_EXPECT_EQ(test, r.full, full);
+	KUNIT_EXPECT_EQ(test, r.ge75, ge75);
+	KUNIT_EXPECT_EQ(test, r.ge50, ge50);
+	KUNIT_EXPECT_EQ(test, r.ge25, ge25);
+	KUNIT_EXPECT_EQ(test, r.lt25, lt25);
+}
+
+/*
+ * The fullness histogram of the classes file follows each run as blocks
+ * leave it (refills) and come back (flushes), in both directions, run by
+ * run: 1 KiB blocks, 16 to a run.
+ */
+static void test_fullness_histogram_follows_runs(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "fullness");
+	unsigned int per_run = PA_RUN_SIZE / 1024, i;
+	void *blocks[40], *more[3];
+	struct class_row r;
+
+	pa_test_pin(test);
+	KUNIT_ASSERT_EQ(test, per_run, 16U);
+	for (i = 0; i < ARRAY_SIZE(blocks); i++) {
+		blocks[i] = pa_pool_alloc(pool, 1024, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+	}
+	pa_pool_drain(pool);
+	/* Runs A and B full, C holds 8 of 16. */
+	r = read_class_row(test, pool, 1024);
+	KUNIT_EXPECT_EQ(test, r.pools, 3UL);
+	KUNIT_EXPECT_EQ(test, r.used, 40UL);
+	expect_histogram(test, pool, 1024, 2, 0, 1, 0, 0);
+
+	/* A down to 11 (69%), then 7 (44%), then empty and released. */
+	for (i = 0; i < 5; i++)
+		pa_free(blocks[i]);
+	pa_pool_drain(pool);
+	expect_histogram(test, pool, 1024, 1, 0, 2, 0, 0);
+	for (; i < 9; i++)
+		pa_free(blocks[i]);
+	pa_pool_drain(pool);
+	expect_histogram(test, pool, 1024, 1, 0, 1, 1, 0);
+	for (; i < per_run; i++)
+		pa_free(blocks[i]);
+	pa_pool_drain(pool);
+	KUNIT_EXPECT_EQ(test, read_class_row(test, pool, 1024).pools, 2UL);
+	expect_histogram(test, pool, 1024, 1, 0, 1, 0, 0);
+
+	/* A refill empties C's free blocks (only 8): C is full. */
+	for (i = 0; i < ARRAY_SIZE(more); i++) {
+		more[i] = pa_pool_alloc(pool, 1024, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, more[i]);
+	}
+	KUNIT_EXPECT_EQ(test, read_class_row(test, pool, 1024).pools, 2UL);
+	expect_histogram(test, pool, 1024, 2, 0, 0, 0, 0);
+	/* The 5 cached back: C holds 11 of 16. */
+	pa_pool_drain(pool);
+	expect_histogram(test, pool, 1024, 1, 0, 1, 0, 0);
+
+	for (i = 0; i < ARRAY_SIZE(more); i++)
+		pa_free(more[i]);
+	for (i = per_run; i < ARRAY_SIZE(blocks); i++)
+		pa_free(blocks[i]);
+}
+
 /* ---- Module parameter -------------------------------------------------- */
 
 struct param_case {
@@ -331,6 +427,7 @@ static struct kunit_case pa_stats_cases[] = {
 	KUNIT_CASE(test_stats_are_consistent),
 	KUNIT_CASE(test_pool_debugfs_files_agree_with_stats),
 	KUNIT_CASE(test_global_debugfs_files_agree_with_stats),
+	KUNIT_CASE(test_fullness_histogram_follows_runs),
 	KUNIT_CASE_PARAM(test_small_max_parameter_is_validated,
 			 param_gen_params),
 	KUNIT_CASE(test_small_max_parameter_is_visible),
