@@ -20,21 +20,17 @@ bench_kernel() {
 	esac
 }
 
-# build_bench KVER: build the project's modules and then pool_alloc_bench,
-# against the latter's Module.symvers, in build/bench/KVER/ (not in
-# build/KVER/, which make test and make demo wipe and rebuild whenever they
-# run); prints that directory, which holds pool_alloc.ko and
-# bench/pool_alloc_bench.ko.
+# build_bench KVER: build the project's modules, pool_alloc_bench among
+# them, with W=1, in build/bench/KVER/ (not in build/KVER/, which make test
+# and make demo wipe and rebuild whenever they run); prints that directory,
+# which holds pool_alloc.ko and bench/pool_alloc_bench.ko.
 build_bench() {
 	kdir="/usr/src/linux-headers-$1"
 	out="$build/bench/$1"
 	copy_sources "$top" "$out"
-	say "== building pool_alloc and pool_alloc_bench for $1 (in build/bench/$1, W=1 for the bench)"
-	make -s -C "$kdir" M="$out" modules >&2 ||
+	say "== building pool_alloc and pool_alloc_bench for $1 (in build/bench/$1, W=1)"
+	make -s -C "$kdir" M="$out" W=1 modules >&2 ||
 		die "module build against $1 failed"
-	make -s -C "$kdir" M="$out/bench" \
-		KBUILD_EXTRA_SYMBOLS="$out/Module.symvers" W=1 modules >&2 ||
-		die "bench module build against $1 failed"
 	for ko in pool_alloc.ko bench/pool_alloc_bench.ko; do
 		[ -f "$out/$ko" ] || die "no $ko built for $1"
 	done
