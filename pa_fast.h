@@ -7,10 +7,16 @@
  * registers saved.
  *
  * Each CPU has, per pool and class, a stack of free blocks and its share of
- * the class counters (struct pa_cpu_cache).  It is used with interrupts
- * disabled and no lock, so task, softirq and hardirq callers on one CPU never
- * see it half changed, and a free on one CPU of a block allocated on another
- * writes only the freeing CPU's cache.
+ * the class counters (struct pa_cpu_cache).  An operation on it runs with
+ * preemption disabled, so no other task runs on the CPU meanwhile, and marks
+ * the cache busy for its few instructions: an interrupt that arrives then
+ * and finds the cache busy leaves it alone and works on the runs directly
+ * (pa_alloc_direct(), pa_free_direct()).  So task, softirq and hardirq
+ * callers on one CPU never see a cache half changed, without the cost of
+ * disabling interrupts (pushf, cli and sti on every call), and a free on one
+ * CPU of a block allocated on another writes only the freeing CPU's cache.
+ * Preemption disabled is also the RCU read-side section that the lookup of
+ * a freed pointer needs (pa_lookup.h).
  */
 #ifndef _PA_FAST_H
 #define _PA_FAST_H
@@ -21,18 +27,48 @@
 #include "pa_lookup.h"
 
 /**
+ * pa_cache_claim() - mark this CPU's cache busy, unless it is
+ * @c: this CPU's cache of a class
+ *
+ * The test and the mark need no atomic instruction: only an interrupt on
+ * this CPU can come in between, and it runs to its end before this code goes
+ * on, leaving the mark as it found it.
+ *
+ * Context: preemption disabled.
+ * Return: false when an operation on @c is under way below us; @c must then
+ * be left alone.
+ */
+static __always_inline bool pa_cache_claim(struct pa_cpu_cache *c)
+{
+	lockdep_assert_preemption_disabled();
+	if (unlikely(READ_ONCE(c->busy)))
+		return false;
+	WRITE_ONCE(c->busy, 1);
+	/* The cache is read only once the mark is set. */
+	barrier();
+	return true;
+}
+
+/* End the operation that pa_cache_claim() began. */
+static __always_inline void pa_cache_release(struct pa_cpu_cache *c)
+{
+	/* The cache is written before the mark goes. */
+	barrier();
+	WRITE_ONCE(c->busy, 0);
+}
+
+/**
  * pa_cache_pop() - hand out the top block of this CPU's cache
- * @c: this CPU's cache of the class, not empty
+ * @c: this CPU's cache of the class, claimed and not empty
  * @size: bytes requested, recorded in the block's state entry
  *
- * Context: interrupts disabled.
+ * Context: preemption disabled, @c claimed.
  * Return: the block, not zeroed.
  */
 static __always_inline void *pa_cache_pop(struct pa_cpu_cache *c, size_t size)
 {
 	unsigned int top = --c->count;
 
-	lockdep_assert_irqs_disabled();
 	/* The cache owns the block: nothing else changes its entry now. */
 	pa_slot_store(c->slot[top], c->wide, size);
 	c->requested += size;
@@ -41,13 +77,13 @@ static __always_inline void *pa_cache_pop(struct pa_cpu_cache *c, size_t size)
 
 /**
  * pa_cache_push() - put a block that was just freed on this CPU's cache
- * @c: this CPU's cache of the class, not full
+ * @c: this CPU's cache of the class, claimed and not full
  * @block: the block
  * @slot: its state entry, now 0
  * @run: its run
  * @requested: the size the entry recorded
  *
- * Context: interrupts disabled.
+ * Context: preemption disabled, @c claimed.
  */
 static __always_inline void pa_cache_push(struct pa_cpu_cache *c, void *block,
 					  void *slot, struct pa_run *run,
@@ -55,7 +91,6 @@ static __always_inline void pa_cache_push(struct pa_cpu_cache *c, void *block,
 {
 	unsigned int top = c->count++;
 
-	lockdep_assert_irqs_disabled();
 	c->block[top] = block;
 	c->slot[top] = slot;
 	c->run[top] = run;
@@ -77,7 +112,6 @@ static __always_inline void *pa_alloc_fast(struct pa_pool *pool, size_t size,
 {
 	struct pa_cpu_cache *c;
 	struct pa_class *cls;
-	unsigned long flags;
 	void *block;
 
 	might_alloc(gfp);
@@ -85,12 +119,15 @@ static __always_inline void *pa_alloc_fast(struct pa_pool *pool, size_t size,
 	if (unlikely(size - 1 >= pa_small_max))
 		return pa_alloc_other(pool, size, gfp);
 	cls = pa_class_for(pool, size);
-	local_irq_save(flags);
+	preempt_disable();
 	c = this_cpu_ptr(cls->cache);
+	if (unlikely(!pa_cache_claim(c)))
+		return pa_alloc_direct(cls, size, gfp);
 	if (unlikely(!c->count))
-		return pa_alloc_refill(cls, size, gfp, flags);
+		return pa_alloc_refill(cls, c, size, gfp);
 	block = pa_cache_pop(c, size);
-	local_irq_restore(flags);
+	pa_cache_release(c);
+	preempt_enable();
 	if (want_init_on_alloc(gfp))
 		return memset(block, 0, cls->size);
 	return block;
@@ -110,19 +147,19 @@ static __always_inline void *pa_alloc_fast(struct pa_pool *pool, size_t size,
 static __always_inline void pa_free_fast(const void *p, const char *what,
 					 unsigned long caller)
 {
-	unsigned long requested, index, flags;
+	unsigned long requested, index;
 	struct pa_run_state *state;
 	struct pa_cpu_cache *c;
 	struct pa_run *run;
 	void *slot;
 
-	/* Outside the direct map (NULL, vmalloc): no run, and no irq dance. */
+	/* Outside the direct map (NULL, vmalloc): no run to look for. */
 	index = pa_map_index((unsigned long)p);
 	if (unlikely(!pa_map_covers(index))) {
 		pa_free_other(p, what, caller);
 		return;
 	}
-	local_irq_save(flags);
+	preempt_disable();
 	run = pa_map_run(index);
 	if (unlikely(!run))
 		goto other;
@@ -135,17 +172,22 @@ static __always_inline void pa_free_fast(const void *p, const char *what,
 		goto other;
 
 	c = this_cpu_ptr(state->cls->cache);
+	if (unlikely(!pa_cache_claim(c))) {
+		pa_free_direct(state->cls, (void *)p, slot, run, requested);
+		return;
+	}
 	if (unlikely(c->count == PA_CACHE_SIZE || want_init_on_free())) {
-		pa_free_push_slow(state->cls, (void *)p, slot, run, requested,
-				  flags);
+		pa_free_push_slow(state->cls, c, (void *)p, slot, run,
+				  requested);
 		return;
 	}
 	pa_cache_push(c, (void *)p, slot, run, requested);
-	local_irq_restore(flags);
+	pa_cache_release(c);
+	preempt_enable();
 	return;
 
 other:
-	local_irq_restore(flags);
+	preempt_enable();
 	pa_free_other(p, what, caller);
 }
 

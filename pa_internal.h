@@ -30,11 +30,12 @@
  *    empty arena per pool is kept as hysteresis.
  *  - Per-CPU caches (struct pa_cpu_cache, one per class per CPU) sit in
  *    front of the runs: a stack of free blocks that the CPU takes from and
- *    frees to with interrupts disabled and no lock (pa_fast.h).  An empty
- *    cache is refilled with PA_CACHE_BATCH blocks from the fullest runs, a
- *    full one gives its PA_CACHE_BATCH oldest back, under the class lock.  A
- *    cached block is free: its state is 0, and the counters, kept per CPU in
- *    the cache, count it as freed.  Caches are drained when their CPU goes
+ *    frees to with preemption disabled, the cache marked busy, and no lock
+ *    (pa_fast.h); an interrupt that finds it busy goes to the runs.  An
+ *    empty cache is refilled with PA_CACHE_BATCH blocks from the fullest
+ *    runs, a full one gives its PA_CACHE_BATCH oldest back, under the class
+ *    lock.  A cached block is free: its state is 0, and the counters, kept
+ *    per CPU in the cache, count it as freed.  Caches are drained when their CPU goes
  *    offline, by the shrinker, by a per-CPU reaper once a cache sat idle for
  *    PA_REAP_INTERVAL, and when the pool is destroyed.
  *  - Large requests (above small_max) are vmalloc memory when the caller may
@@ -47,7 +48,7 @@
  * entry changes only atomically (request -> 0 on free by xchg, request ->
  * request' on an in-place resize by cmpxchg) or, while a cache owns the
  * block, by a plain store (0 -> request); so of two racing frees of one block
- * only one succeeds.  Small lookups run with interrupts disabled, which is an
+ * only one succeeds.  Small lookups run with preemption disabled, which is an
  * RCU read-side section: run states and arena descriptors are freed after a
  * grace period, so a racing lookup of a stale pointer reads valid memory and
  * is refused.  pa_pool_destroy() waits for a grace period before freeing.
@@ -62,8 +63,8 @@
  *
  * pa_class.lock protects the class's runs (freelists, nr_used, nr_carved,
  * fullness lists) and the class's run counts.  A CPU's cache is protected by
- * that CPU having interrupts disabled; only a dead CPU's cache is touched
- * from another CPU.  pa_pool.arena_lock protects the arena lists, each
+ * its busy mark, set with preemption disabled (pa_fast.h); only a dead
+ * CPU's cache is touched from another CPU.  pa_pool.arena_lock protects the arena lists, each
  * arena's free runs and the arena counters.  pa_large_lock (pa_large.c)
  * protects the large table and every pool's large counters.  Every spinlock
  * is taken with interrupts disabled: any non-blocking gfp may be used from
@@ -197,6 +198,7 @@ struct pa_cpu_cache {
 	/* Copies of the class's, so that the fast paths read no shared line. */
 	u16 size;
 	u8 wide;
+	u8 busy;			/* an operation is under way: pa_fast.h */
 	u64 frees;			/* blocks freed on this CPU */
 	u64 filled;			/* blocks taken from runs */
 	u64 flushed;			/* blocks given back to runs */
@@ -237,6 +239,13 @@ struct pa_class {
 	unsigned long nr_runs;
 	unsigned long nr_blocks;	/* capacity of those runs */
 	unsigned long nr_in_group[PA_RUN_FULL + 1];
+
+	/*
+	 * Blocks allocated and freed past the caches, by interrupts that found
+	 * their CPU's cache busy, and the bytes they and in-place resizes add
+	 * to the requests: no lock, and no CPU's cache, can hold these.
+	 */
+	atomic64_t direct_allocs, direct_frees, direct_requested;
 } ____cacheline_aligned_in_smp;
 
 struct pa_pool {
@@ -344,24 +353,34 @@ struct pa_block_info {
 int pa_class_init(struct pa_pool *pool, struct pa_class *cls,
 		  unsigned int index);
 void pa_class_destroy(struct pa_class *cls);
-unsigned int pa_class_refill(struct pa_class *cls, struct pa_cpu_cache *c,
-			     unsigned int n);
-void pa_class_flush(struct pa_class *cls, struct pa_cpu_cache *c,
-		    unsigned int first, unsigned int n);
+/* Where blocks taken from runs go, or come from when they go back. */
+struct pa_blocks {
+	void **block;
+	void **slot;
+	struct pa_run **run;
+};
+
+unsigned int pa_class_take(struct pa_class *cls, struct pa_blocks to,
+			   unsigned int n);
+void pa_class_flush(struct pa_class *cls, struct pa_blocks from,
+		    unsigned int n);
 struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
 			     gfp_t gfp);
 unsigned int pa_class_add_run(struct pa_class *cls, struct pa_run *run,
-			      struct pa_cpu_cache *c, unsigned int n);
+			      struct pa_blocks to, unsigned int n);
 
 /* pa_pcpu.c: the per-CPU caches' slow paths (fast ones: pa_fast.h) */
-void *pa_alloc_refill(struct pa_class *cls, size_t size, gfp_t gfp,
-		      unsigned long flags);
-void pa_free_push_slow(struct pa_class *cls, void *block, void *slot,
-		       struct pa_run *run, unsigned long requested,
-		       unsigned long flags);
+void *pa_alloc_refill(struct pa_class *cls, struct pa_cpu_cache *c,
+		      size_t size, gfp_t gfp);
+void *pa_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp);
+void pa_free_push_slow(struct pa_class *cls, struct pa_cpu_cache *c,
+		       void *block, void *slot, struct pa_run *run,
+		       unsigned long requested);
+void pa_free_direct(struct pa_class *cls, void *block, void *slot,
+		    struct pa_run *run, unsigned long requested);
 enum pa_lookup pa_small_query(const void *p, size_t resize,
 			      struct pa_block_info *info);
-void pa_cache_drain_local(struct pa_pool *pool, bool idle_only);
+unsigned int pa_cache_drain_local(struct pa_pool *pool, bool idle_only);
 void pa_cache_drain_cpu(struct pa_pool *pool, unsigned int cpu);
 unsigned long pa_cache_count(struct pa_pool *pool);
 void pa_class_sum(struct pa_class *cls, u64 *allocs, u64 *frees,

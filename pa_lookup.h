@@ -59,8 +59,8 @@ static __always_inline bool pa_map_covers(unsigned long index)
  * pa_map_run() - the run at a run index
  * @index: a run index the map covers
  *
- * Context: interrupts disabled (an RCU read-side section); the run is valid
- * until they are enabled again.
+ * Context: preemption disabled (an RCU read-side section); the run is valid
+ * until it is enabled again.
  * Return: the run, or NULL when the index is in no arena.
  */
 static __always_inline struct pa_run *pa_map_run(unsigned long index)
@@ -79,8 +79,8 @@ static __always_inline struct pa_run *pa_map_run(unsigned long index)
  * pa_run_lookup() - find the run that holds an address
  * @p: any pointer
  *
- * Context: interrupts disabled (an RCU read-side section); the run is valid
- * until they are enabled again.
+ * Context: preemption disabled (an RCU read-side section); the run is valid
+ * until it is enabled again.
  * Return: the run, or NULL when @p is in no arena.
  */
 static __always_inline struct pa_run *pa_run_lookup(const void *p)
@@ -111,7 +111,7 @@ static_assert(PA_RUN_SIZE <= (1 << 18) && PA_SMALL_MAX_MAX <= (1 << 14));
  * @p: the pointer
  * @slotp: set to the entry; it is 0 when that block is free
  *
- * Context: interrupts disabled (an RCU read-side section).
+ * Context: preemption disabled (an RCU read-side section).
  * Return: the run's state, or NULL when the run is free or @p is not the
  * first byte of one of its blocks.
  */
@@ -148,7 +148,7 @@ static __always_inline unsigned int pa_slot_load(const void *slot, bool wide)
  * Lockless: the answer can be stale by the time it is used; callers change
  * the state entry with pa_slot_cmpxchg() to make it stick.
  *
- * Context: interrupts disabled (an RCU read-side section).
+ * Context: preemption disabled (an RCU read-side section).
  * Return: PA_LIVE, PA_BAD when @p is in an arena but is not the start of a
  * live block, PA_NOT_OURS otherwise.
  */

@@ -13,7 +13,7 @@
  * and is refused with one compare, so the lookup never touches memory it
  * does not own.
  *
- * Readers run with interrupts disabled and take no lock.  Levels are
+ * Readers run with preemption disabled and take no lock.  Levels are
  * published with cmpxchg and never freed; an arena's entries are cleared
  * before its descriptor is freed after an RCU grace period.
  */

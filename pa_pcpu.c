@@ -4,7 +4,8 @@
  *
  * An empty cache is refilled with PA_CACHE_BATCH blocks from the class's
  * fullest runs; a full one gives its PA_CACHE_BATCH oldest blocks back to
- * their runs; an empty class grows by a run.  Also here: resizing in place,
+ * their runs; an empty class grows by a run; an interrupt that finds its
+ * cache busy goes to the runs directly.  Also here: resizing in place,
  * draining caches, and adding up the per-CPU counters.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -17,15 +18,26 @@
 
 /* ---- Internals --------------------------------------------------------- */
 
+/* @c's entries from @first on, as pa_class_take() and the like see them. */
+static struct pa_blocks cache_blocks(struct pa_cpu_cache *c,
+				     unsigned int first)
+{
+	return (struct pa_blocks) {
+		.block = c->block + first, .slot = c->slot + first,
+		.run = c->run + first,
+	};
+}
+
 /*
  * Make room in this CPU's full cache: its PA_CACHE_BATCH oldest blocks go
- * back to their runs, the rest move down.  Interrupts disabled.
+ * back to their runs, the rest move down.  @c claimed.
  */
 static void cache_flush_oldest(struct pa_class *cls, struct pa_cpu_cache *c)
 {
 	unsigned int i;
 
-	pa_class_flush(cls, c, 0, PA_CACHE_BATCH);
+	pa_class_flush(cls, cache_blocks(c, 0), PA_CACHE_BATCH);
+	c->flushed += PA_CACHE_BATCH;
 	c->count -= PA_CACHE_BATCH;
 	for (i = 0; i < c->count; i++) {
 		c->block[i] = c->block[i + PA_CACHE_BATCH];
@@ -34,12 +46,12 @@ static void cache_flush_oldest(struct pa_class *cls, struct pa_cpu_cache *c)
 	}
 }
 
-/* Give all of @c back to the runs.  Interrupts disabled. */
+/* Give all of @c back to the runs.  @c claimed, or its CPU dead. */
 static void cache_flush_all(struct pa_class *cls, struct pa_cpu_cache *c)
 {
-	lockdep_assert_irqs_disabled();
 	if (c->count)
-		pa_class_flush(cls, c, 0, c->count);
+		pa_class_flush(cls, cache_blocks(c, 0), c->count);
+	c->flushed += c->count;
 	c->count = 0;
 }
 
@@ -50,34 +62,59 @@ static u64 cache_allocs(const struct pa_cpu_cache *c)
 	       READ_ONCE(c->flushed) - READ_ONCE(c->count);
 }
 
+/* Record a block handed out past the caches. */
+static void *direct_hand_out(struct pa_class *cls, void *block, void *slot,
+			     size_t size, gfp_t gfp)
+{
+	pa_slot_store(slot, cls->wide, size);
+	atomic64_inc(&cls->direct_allocs);
+	atomic64_add(size, &cls->direct_requested);
+	if (want_init_on_alloc(gfp))
+		memset(block, 0, cls->size);
+	return block;
+}
+
 /*
- * The class has no free block: give it a new run, fill this CPU's cache from
- * it and hand out a block.  Interrupts enabled; @gfp decides how the pages
- * of the run are found.
+ * The class has no free block: give it a new run and hand out a block of
+ * it, filling this CPU's cache with more when the cache is free to use.
+ * Preemption enabled, unless an interrupt called; @gfp decides how the
+ * pages of the run are found.
  */
 static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
 {
 	struct pa_cpu_cache *c;
-	unsigned long flags;
 	struct pa_run *run;
+	struct pa_blocks one;
+	void *block, *slot;
 	unsigned int n;
-	void *block;
 
 	run = pa_class_grow(cls->pool, cls, gfp);
 	if (!run) {
 		atomic64_inc(&cls->pool->failures);
 		return NULL;
 	}
-	local_irq_save(flags);
+	preempt_disable();
 	c = this_cpu_ptr(cls->cache);
+	if (unlikely(!pa_cache_claim(c))) {
+		preempt_enable();
+		one = (struct pa_blocks) {
+			.block = &block, .slot = &slot, .run = &run,
+		};
+		pa_class_add_run(cls, run, one, 1);
+		return direct_hand_out(cls, block, slot, size, gfp);
+	}
 	/* An interrupt may have filled the cache meanwhile: make room. */
 	if (c->count > PA_CACHE_SIZE - PA_CACHE_BATCH)
 		cache_flush_oldest(cls, c);
-	n = pa_class_add_run(cls, run, c, PA_CACHE_BATCH);
+	n = pa_class_add_run(cls, run, cache_blocks(c, c->count),
+			     PA_CACHE_BATCH);
 	c->count += n;
 	c->filled += n;
 	block = pa_cache_pop(c, size);
-	local_irq_restore(flags);
+	pa_cache_release(c);
+	preempt_enable();
+	if (want_init_on_alloc(gfp))
+		memset(block, 0, cls->size);
 	return block;
 }
 
@@ -86,61 +123,108 @@ static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
 /**
  * pa_alloc_refill() - allocate when this CPU's cache of the class is empty
  * @cls: the class
+ * @c: this CPU's cache of it, claimed and empty
  * @size: bytes requested
  * @gfp: allocation flags
- * @flags: the interrupt state to restore
  *
  * Refills the cache from the class's fullest runs, or from a new run when
  * the class has no free block, and hands out a block.
  *
- * Context: interrupts disabled by pa_alloc_fast(); restored to @flags.
+ * Context: preemption disabled by pa_alloc_fast(), @c claimed; both undone.
  * Return: the block, zeroed as @gfp and init_on_alloc ask, or NULL.
  */
-void *pa_alloc_refill(struct pa_class *cls, size_t size, gfp_t gfp,
-		      unsigned long flags)
+void *pa_alloc_refill(struct pa_class *cls, struct pa_cpu_cache *c,
+		      size_t size, gfp_t gfp)
 {
-	struct pa_cpu_cache *c = this_cpu_ptr(cls->cache);
 	void *block;
 
-	c->count = pa_class_refill(cls, c, PA_CACHE_BATCH);
+	c->count = pa_class_take(cls, cache_blocks(c, 0), PA_CACHE_BATCH);
 	c->filled += c->count;
-	if (likely(c->count)) {
-		block = pa_cache_pop(c, size);
-		local_irq_restore(flags);
-	} else {
-		local_irq_restore(flags);
-		block = alloc_from_new_run(cls, size, gfp);
-		if (!block)
-			return NULL;
+	if (unlikely(!c->count)) {
+		pa_cache_release(c);
+		preempt_enable();
+		return alloc_from_new_run(cls, size, gfp);
 	}
+	block = pa_cache_pop(c, size);
+	pa_cache_release(c);
+	preempt_enable();
 	if (want_init_on_alloc(gfp))
 		memset(block, 0, cls->size);
 	return block;
 }
 
 /**
+ * pa_alloc_direct() - allocate past a cache that is busy
+ * @cls: the class
+ * @size: bytes requested
+ * @gfp: allocation flags
+ *
+ * An interrupt came while this CPU's cache was being changed: take one
+ * block straight from the runs (or a new run) instead.
+ *
+ * Context: an interrupt; preemption disabled by pa_alloc_fast(), undone.
+ * Return: the block, zeroed as @gfp and init_on_alloc ask, or NULL.
+ */
+void *pa_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp)
+{
+	struct pa_run *run;
+	void *block, *slot;
+	struct pa_blocks one = { .block = &block, .slot = &slot, .run = &run };
+
+	preempt_enable();
+	if (!pa_class_take(cls, one, 1))
+		return alloc_from_new_run(cls, size, gfp);
+	return direct_hand_out(cls, block, slot, size, gfp);
+}
+
+/**
  * pa_free_push_slow() - put a freed block on a full cache, or wipe it first
  * @cls: its class
+ * @c: this CPU's cache of it, claimed
  * @block: the block, whose state entry the caller cleared
  * @slot: that entry
  * @run: its run
  * @requested: the size its state entry recorded
- * @flags: the interrupt state to restore
  *
- * Context: interrupts disabled by pa_free_fast(); restored to @flags.
+ * Context: preemption disabled by pa_free_fast(), @c claimed; both undone.
  */
-void pa_free_push_slow(struct pa_class *cls, void *block, void *slot,
-		       struct pa_run *run, unsigned long requested,
-		       unsigned long flags)
+void pa_free_push_slow(struct pa_class *cls, struct pa_cpu_cache *c,
+		       void *block, void *slot, struct pa_run *run,
+		       unsigned long requested)
 {
-	struct pa_cpu_cache *c = this_cpu_ptr(cls->cache);
-
 	if (want_init_on_free())
 		memset(block, 0, cls->size);
 	if (c->count == PA_CACHE_SIZE)
 		cache_flush_oldest(cls, c);
 	pa_cache_push(c, block, slot, run, requested);
-	local_irq_restore(flags);
+	pa_cache_release(c);
+	preempt_enable();
+}
+
+/**
+ * pa_free_direct() - free past a cache that is busy
+ * @cls: the block's class
+ * @block: the block, whose state entry the caller cleared
+ * @slot: that entry
+ * @run: its run
+ * @requested: the size its state entry recorded
+ *
+ * An interrupt came while this CPU's cache was being changed: the block
+ * goes straight back to its run.
+ *
+ * Context: an interrupt; preemption disabled by pa_free_fast(), undone.
+ */
+void pa_free_direct(struct pa_class *cls, void *block, void *slot,
+		    struct pa_run *run, unsigned long requested)
+{
+	struct pa_blocks one = { .block = &block, .slot = &slot, .run = &run };
+
+	preempt_enable();
+	if (want_init_on_free())
+		memset(block, 0, cls->size);
+	pa_class_flush(cls, one, 1);
+	atomic64_inc(&cls->direct_frees);
+	atomic64_sub(requested, &cls->direct_requested);
 }
 
 /* ---- Interface to the entry points and the drains --------------------- */
@@ -162,20 +246,20 @@ enum pa_lookup pa_small_query(const void *p, size_t resize,
 {
 	enum pa_lookup found;
 	struct pa_class *cls;
-	unsigned long flags;
 
-	local_irq_save(flags);
+	/* The RCU read-side section the lookup needs. */
+	preempt_disable();
 	found = pa_block_find(p, info);
 	if (found == PA_LIVE && resize && resize <= info->usable) {
 		cls = &info->pool->classes[info->class];
 		if (pa_slot_cmpxchg(info->slot, cls->wide, info->requested,
 				    resize))
-			this_cpu_ptr(cls->cache)->requested +=
-				(s64)resize - (s64)info->requested;
+			atomic64_add((s64)resize - (s64)info->requested,
+				     &cls->direct_requested);
 		else
 			found = PA_BAD;
 	}
-	local_irq_restore(flags);
+	preempt_enable();
 	return found;
 }
 
@@ -184,26 +268,35 @@ enum pa_lookup pa_small_query(const void *p, size_t resize,
  * @pool: the pool
  * @idle_only: only the caches not used since the last such call
  *
+ * A cache that an interrupted operation holds busy is left alone.
+ *
  * Context: any context but NMI.
+ * Return: how many caches were left alone, busy.
  */
-void pa_cache_drain_local(struct pa_pool *pool, bool idle_only)
+unsigned int pa_cache_drain_local(struct pa_pool *pool, bool idle_only)
 {
+	unsigned int i, busy = 0;
 	struct pa_cpu_cache *c;
-	unsigned long flags;
-	unsigned int i;
 
 	for (i = 0; i < pa_nr_classes; i++) {
 		u64 ops;
 
-		local_irq_save(flags);
+		preempt_disable();
 		c = this_cpu_ptr(pool->classes[i].cache);
+		if (!pa_cache_claim(c)) {
+			preempt_enable();
+			busy++;
+			continue;
+		}
 		/* Idle: no alloc or free since the last call. */
 		ops = cache_allocs(c) + c->frees;
 		if (!idle_only || ops == c->reaped_ops)
 			cache_flush_all(&pool->classes[i], c);
 		c->reaped_ops = ops;
-		local_irq_restore(flags);
+		pa_cache_release(c);
+		preempt_enable();
 	}
+	return busy;
 }
 
 /**
@@ -215,16 +308,11 @@ void pa_cache_drain_local(struct pa_pool *pool, bool idle_only)
  */
 void pa_cache_drain_cpu(struct pa_pool *pool, unsigned int cpu)
 {
-	unsigned long flags;
 	unsigned int i;
 
-	for (i = 0; i < pa_nr_classes; i++) {
-		/* The class lock is taken in interrupts, so with them off. */
-		local_irq_save(flags);
+	for (i = 0; i < pa_nr_classes; i++)
 		cache_flush_all(&pool->classes[i],
 				per_cpu_ptr(pool->classes[i].cache, cpu));
-		local_irq_restore(flags);
-	}
 }
 
 /**
@@ -274,4 +362,7 @@ void pa_class_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
 		*requested += READ_ONCE(c->requested);
 		*cached += READ_ONCE(c->count);
 	}
+	*allocs += atomic64_read(&cls->direct_allocs);
+	*frees += atomic64_read(&cls->direct_frees);
+	*requested += atomic64_read(&cls->direct_requested);
 }

@@ -78,9 +78,38 @@ static int pa_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
-static void drain_this_cpu(void *pool)
+/*
+ * A drain IPI that lands in the middle of an operation on a cache leaves
+ * that cache alone; the operation ends as soon as the IPI returns, so the
+ * next try finds it free.  Enough tries that a drain effectively never
+ * leaves a block behind.
+ */
+#define PA_DRAIN_TRIES		8
+
+struct drain_request {
+	struct pa_pool *pool;
+	atomic_t busy;			/* caches left alone */
+};
+
+static void drain_this_cpu(void *arg)
 {
-	pa_cache_drain_local(pool, false);
+	struct drain_request *req = arg;
+
+	atomic_add(pa_cache_drain_local(req->pool, false), &req->busy);
+}
+
+/* Drain every CPU's caches of @pool, trying again for busy ones. */
+static void drain_all_cpus(struct pa_pool *pool)
+{
+	struct drain_request req = { .pool = pool };
+	unsigned int tries;
+
+	for (tries = 0; tries < PA_DRAIN_TRIES; tries++) {
+		atomic_set(&req.busy, 0);
+		on_each_cpu(drain_this_cpu, &req, 1);
+		if (!atomic_read(&req.busy))
+			return;
+	}
 }
 
 /* Objects: blocks in the caches and pages of empty arenas, both freeable. */
@@ -115,7 +144,7 @@ static unsigned long pa_shrink_scan(struct shrinker *shrinker,
 	list_for_each_entry(pool, &pa_pools, node) {
 		cached = pa_cache_count(pool);
 		if (cached)
-			on_each_cpu(drain_this_cpu, pool, 1);
+			drain_all_cpus(pool);
 		freed += cached + pa_arenas_release_empty(pool);
 	}
 	mutex_unlock(&pa_pools_lock);
@@ -176,7 +205,7 @@ static void shrinker_stop(void)
  */
 void pa_pool_drain(struct pa_pool *pool)
 {
-	on_each_cpu(drain_this_cpu, pool, 1);
+	drain_all_cpus(pool);
 }
 EXPORT_SYMBOL_IF_KUNIT(pa_pool_drain);
 

@@ -75,12 +75,12 @@ static struct pa_run_state *run_state(struct pa_class *cls, struct pa_run *run)
 }
 
 /*
- * Take up to @n free blocks out of @run into cache @c, below entry @top (the
+ * Take up to @n free blocks out of @run into @to, below entry @top (the
  * first block taken goes to entry @top - 1), and regroup the run.
  * Return: how many, fewer than @n only when the run became full.
  */
 static unsigned int run_take_blocks(struct pa_class *cls, struct pa_run *run,
-				    struct pa_cpu_cache *c, unsigned int top,
+				    struct pa_blocks to, unsigned int top,
 				    unsigned int n)
 {
 	struct pa_run_state *state = run_state(cls, run);
@@ -104,9 +104,9 @@ static unsigned int run_take_blocks(struct pa_class *cls, struct pa_run *run,
 			index = run->nr_carved++;
 			block = (void *)(base + index * cls->size);
 		}
-		c->block[--top] = block;
-		c->slot[top] = state->data + (index << state->wide);
-		c->run[top] = run;
+		to.block[--top] = block;
+		to.slot[top] = state->data + (index << state->wide);
+		to.run[top] = run;
 	}
 	run->nr_used += n;
 	if (run->nr_used >= run->regroup_at)
@@ -196,65 +196,64 @@ void pa_class_destroy(struct pa_class *cls)
 }
 
 /**
- * pa_class_refill() - fill an empty cache from the class's fullest runs
+ * pa_class_take() - take up to @n free blocks from the class's fullest runs
  * @cls: the class
- * @c: this CPU's cache of it, empty
- * @n: how many blocks at most
+ * @to: where to put them, entries 0 and up
+ * @n: how many at most
  *
- * The first block taken, from the fullest run, goes on top of the cache, to
- * be handed out first.
+ * The first block taken, from the fullest run, goes to the top (entry
+ * @n - 1), to be handed out first by a cache that pops from the top.
  *
- * Context: interrupts disabled.  Takes cls->lock.
- * Return: how many were taken, now @c's entries 0 and up; 0 when the class
+ * Context: any context but NMI.  Takes cls->lock.
+ * Return: how many were taken, now @to's entries 0 and up; 0 when the class
  * has no free block.
  */
-unsigned int pa_class_refill(struct pa_class *cls, struct pa_cpu_cache *c,
-			     unsigned int n)
+unsigned int pa_class_take(struct pa_class *cls, struct pa_blocks to,
+			   unsigned int n)
 {
 	unsigned int left = n, i;
+	unsigned long flags;
 	struct pa_run *run;
 
-	spin_lock(&cls->lock);
+	spin_lock_irqsave(&cls->lock, flags);
 	while (left && (run = class_fullest_run(cls)))
-		left -= run_take_blocks(cls, run, c, left, left);
-	spin_unlock(&cls->lock);
+		left -= run_take_blocks(cls, run, to, left, left);
+	spin_unlock_irqrestore(&cls->lock, flags);
 
 	/* Short of @n: move what was taken down to the bottom. */
 	if (unlikely(left)) {
 		for (i = 0; i < n - left; i++) {
-			c->block[i] = c->block[i + left];
-			c->slot[i] = c->slot[i + left];
-			c->run[i] = c->run[i + left];
+			to.block[i] = to.block[i + left];
+			to.slot[i] = to.slot[i + left];
+			to.run[i] = to.run[i + left];
 		}
 	}
 	return n - left;
 }
 
 /**
- * pa_class_flush() - give cached blocks back to their runs
+ * pa_class_flush() - give free blocks back to their runs
  * @cls: their class
- * @c: the cache
- * @first: the first entry to give back
+ * @from: the blocks (and their runs), entries 0 to @n - 1
  * @n: how many
  *
- * Runs that become empty go back to their arena.  The caller updates the
- * cache's count.
+ * Runs that become empty go back to their arena.
  *
- * Context: interrupts disabled.  Takes cls->lock, then pool->arena_lock.
+ * Context: any context but NMI.  Takes cls->lock, then pool->arena_lock.
  */
-void pa_class_flush(struct pa_class *cls, struct pa_cpu_cache *c,
-		    unsigned int first, unsigned int n)
+void pa_class_flush(struct pa_class *cls, struct pa_blocks from,
+		    unsigned int n)
 {
 	struct pa_run *run, *tmp;
+	unsigned long flags;
 	LIST_HEAD(empty);
 	unsigned int i;
 
-	spin_lock(&cls->lock);
-	for (i = first; i < first + n; i++)
-		if (run_put_block(cls, c->block[i], c->run[i]))
-			list_add(&c->run[i]->node, &empty);
-	spin_unlock(&cls->lock);
-	c->flushed += n;
+	spin_lock_irqsave(&cls->lock, flags);
+	for (i = 0; i < n; i++)
+		if (run_put_block(cls, from.block[i], from.run[i]))
+			list_add(&from.run[i]->node, &empty);
+	spin_unlock_irqrestore(&cls->lock, flags);
 
 	list_for_each_entry_safe(run, tmp, &empty, node)
 		run_release(run);
@@ -302,21 +301,22 @@ struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
 }
 
 /**
- * pa_class_add_run() - put a new run on its class and cache blocks from it
+ * pa_class_add_run() - put a new run on its class and take blocks from it
  * @cls: the class
  * @run: a run from pa_class_grow()
- * @c: this CPU's cache of the class
- * @n: how many blocks to put on top of @c at most; at least one, and no
- *	more than @c has room for
+ * @to: where to put the blocks, entries 0 and up, as pa_class_take() does
+ * @n: how many blocks at most; at least one
  *
- * Context: interrupts disabled.  Takes cls->lock.
- * Return: how many were cached: @n, or the whole run when it is smaller.
+ * Context: any context but NMI.  Takes cls->lock.
+ * Return: how many were taken: @n, or the whole run when it is smaller.
  */
 unsigned int pa_class_add_run(struct pa_class *cls, struct pa_run *run,
-			      struct pa_cpu_cache *c, unsigned int n)
+			      struct pa_blocks to, unsigned int n)
 {
+	unsigned long flags;
+
 	n = min_t(unsigned int, n, run->nr_blocks);
-	spin_lock(&cls->lock);
+	spin_lock_irqsave(&cls->lock, flags);
 	/* Lookups see the class only once the run is set up. */
 	WRITE_ONCE(run->class, cls->index);
 	run->group = 0;
@@ -326,7 +326,7 @@ unsigned int pa_class_add_run(struct pa_class *cls, struct pa_run *run,
 	cls->nr_blocks += run->nr_blocks;
 	run_regroup(cls, run);
 	/* The run's first block on top. */
-	n = run_take_blocks(cls, run, c, c->count + n, n);
-	spin_unlock(&cls->lock);
+	n = run_take_blocks(cls, run, to, n, n);
+	spin_unlock_irqrestore(&cls->lock, flags);
 	return n;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pool_alloc_pcpu: the per-CPU caches, and everything that drains them: CPU
- * offline, the shrinker and the idle reaper.
+ * offline, the shrinker and the idle reaper; and interrupts that find their
+ * CPU's cache busy.
  */
 #include <linux/cpu.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include "pa_test.h"
@@ -215,11 +217,88 @@ static void test_reaper_flushes_idle_caches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pa_test_stats(work->pool).pools_in_use, 0ULL);
 }
 
+/* ---- An interrupt that finds its CPU's cache busy ---------------------- */
+
+struct busy_irq {
+	struct irq_work work;
+	struct pa_pool *pool;
+	void *keep;		/* allocated by the interrupt */
+	void *gift;		/* freed by the interrupt */
+	atomic_t done;
+};
+
+static void busy_irq_fn(struct irq_work *work)
+{
+	struct busy_irq *b = container_of(work, struct busy_irq, work);
+
+	b->keep = pa_pool_alloc(b->pool, TEST_BLOCK_SIZE, GFP_ATOMIC);
+	pa_free(b->gift);
+	atomic_set(&b->done, 1);
+}
+
+/*
+ * An interrupt that lands while its CPU's cache of a class is being changed
+ * (marked busy, as the fast paths do) allocates and frees past the cache,
+ * straight from and to the runs, and leaves the cache as it was; the
+ * counters still add up.
+ */
+static void test_interrupt_on_busy_cache_goes_direct(struct kunit *test)
+{
+	struct busy_irq *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	unsigned int count, count_after;
+	struct pa_class *cls;
+	struct pa_cpu_cache *c;
+	unsigned long deadline;
+	struct pa_stats st;
+
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	pa_test_pin(test);
+	b->pool = pa_test_pool(test, "busy");
+	cls = pa_class_for(b->pool, TEST_BLOCK_SIZE);
+	b->gift = pa_pool_alloc(b->pool, TEST_BLOCK_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b->gift);
+	init_irq_work(&b->work, busy_irq_fn);
+
+	preempt_disable();
+	c = this_cpu_ptr(cls->cache);
+	count = c->count;
+	WRITE_ONCE(c->busy, 1);
+	irq_work_queue(&b->work);
+	/* Interrupts are on: the work runs at once, or at the next tick. */
+	deadline = jiffies + HZ;
+	while (!atomic_read(&b->done) && time_before(jiffies, deadline))
+		cpu_relax();
+	count_after = c->count;
+	WRITE_ONCE(c->busy, 0);
+	preempt_enable();
+	irq_work_sync(&b->work);
+
+	/* Checked out here: a failed expectation may allocate. */
+	KUNIT_EXPECT_EQ(test, count_after, count);
+	KUNIT_ASSERT_EQ(test, atomic_read(&b->done), 1);
+	KUNIT_ASSERT_NOT_NULL(test, b->keep);
+	KUNIT_EXPECT_TRUE(test, pa_owns(b->keep));
+	KUNIT_EXPECT_FALSE(test, pa_owns(b->gift));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&cls->direct_allocs), 1LL);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&cls->direct_frees), 1LL);
+	st = pa_test_stats(b->pool);
+	KUNIT_EXPECT_EQ(test, st.allocs, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.frees, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, (u64)TEST_BLOCK_SIZE);
+	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
+	pa_free(b->keep);
+	st = pa_test_stats(b->pool);
+	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, 0ULL);
+}
+
 static struct kunit_case pa_pcpu_cases[] = {
 	KUNIT_CASE(test_free_on_another_cpu_fills_that_cpus_cache),
 	KUNIT_CASE(test_offline_cpu_drains_its_caches),
 	KUNIT_CASE(test_shrinker_drains_caches_and_empty_arenas),
 	KUNIT_CASE_SLOW(test_reaper_flushes_idle_caches),
+	KUNIT_CASE(test_interrupt_on_busy_cache_goes_direct),
 	{}
 };
 
