@@ -129,7 +129,7 @@ static __always_inline void *pa_alloc_fast(struct pa_pool *pool, size_t size,
 	pa_cache_release(c);
 	preempt_enable();
 	if (want_init_on_alloc(gfp))
-		return memset(block, 0, cls->size);
+		return pa_block_zero(block, cls->size);
 	return block;
 }
 

@@ -387,7 +387,9 @@ enum pa_lookup pa_large_query(const void *p, size_t resize,
 		info->pool = e->pool;
 		info->usable = (size_t)e->pages << PAGE_SHIFT;
 		info->requested = e->requested;
-		if (resize && resize <= info->usable) {
+		/* The request field holds PA_LARGE_MAX, one byte short of 2 GiB. */
+		if (resize && resize <= min_t(size_t, info->usable,
+					      PA_LARGE_MAX)) {
 			e->pool->large_requested += resize;
 			e->pool->large_requested -= e->requested;
 			e->requested = resize;

@@ -56,10 +56,26 @@ static void cache_flush_all(struct pa_class *cls, struct pa_cpu_cache *c)
 }
 
 /* Blocks handed out: what came into @c, less what left it or is still in. */
-static u64 cache_allocs(const struct pa_cpu_cache *c)
+static s64 cache_allocs(const struct pa_cpu_cache *c)
 {
 	return READ_ONCE(c->filled) + READ_ONCE(c->frees) -
 	       READ_ONCE(c->flushed) - READ_ONCE(c->count);
+}
+
+/*
+ * Add @delta to the bytes requested by @cls's live blocks: on this CPU's
+ * cache, where nothing is shared, unless an interrupted operation holds it.
+ */
+static void adjust_requested(struct pa_class *cls, s64 delta)
+{
+	struct pa_cpu_cache *c = this_cpu_ptr(cls->cache);
+
+	if (pa_cache_claim(c)) {
+		c->requested += delta;
+		pa_cache_release(c);
+	} else {
+		atomic64_add(delta, &cls->direct_requested);
+	}
 }
 
 /* Record a block handed out past the caches. */
@@ -70,7 +86,7 @@ static void *direct_hand_out(struct pa_class *cls, void *block, void *slot,
 	atomic64_inc(&cls->direct_allocs);
 	atomic64_add(size, &cls->direct_requested);
 	if (want_init_on_alloc(gfp))
-		memset(block, 0, cls->size);
+		pa_block_zero(block, cls->size);
 	return block;
 }
 
@@ -114,7 +130,7 @@ static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
 	pa_cache_release(c);
 	preempt_enable();
 	if (want_init_on_alloc(gfp))
-		memset(block, 0, cls->size);
+		pa_block_zero(block, cls->size);
 	return block;
 }
 
@@ -149,7 +165,7 @@ void *pa_alloc_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 	pa_cache_release(c);
 	preempt_enable();
 	if (want_init_on_alloc(gfp))
-		memset(block, 0, cls->size);
+		pa_block_zero(block, cls->size);
 	return block;
 }
 
@@ -193,7 +209,7 @@ void pa_free_push_slow(struct pa_class *cls, struct pa_cpu_cache *c,
 		       unsigned long requested)
 {
 	if (want_init_on_free())
-		memset(block, 0, cls->size);
+		pa_block_zero(block, cls->size);
 	if (c->count == PA_CACHE_SIZE)
 		cache_flush_oldest(cls, c);
 	pa_cache_push(c, block, slot, run, requested);
@@ -221,7 +237,7 @@ void pa_free_direct(struct pa_class *cls, void *block, void *slot,
 
 	preempt_enable();
 	if (want_init_on_free())
-		memset(block, 0, cls->size);
+		pa_block_zero(block, cls->size);
 	pa_class_flush(cls, one, 1);
 	atomic64_inc(&cls->direct_frees);
 	atomic64_sub(requested, &cls->direct_requested);
@@ -254,8 +270,7 @@ enum pa_lookup pa_small_query(const void *p, size_t resize,
 		cls = &info->pool->classes[info->class];
 		if (pa_slot_cmpxchg(info->slot, cls->wide, info->requested,
 				    resize))
-			atomic64_add((s64)resize - (s64)info->requested,
-				     &cls->direct_requested);
+			adjust_requested(cls, (s64)resize - (s64)info->requested);
 		else
 			found = PA_BAD;
 	}
@@ -348,21 +363,24 @@ EXPORT_SYMBOL_IF_KUNIT(pa_cache_count);
 void pa_class_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
 		  s64 *requested, unsigned long *cached)
 {
+	s64 sum = atomic64_read(&cls->direct_allocs);
 	unsigned int cpu;
 
-	*allocs = 0;
-	*frees = 0;
-	*requested = 0;
+	*frees = atomic64_read(&cls->direct_frees);
+	*requested = atomic64_read(&cls->direct_requested);
 	*cached = 0;
 	for_each_possible_cpu(cpu) {
 		struct pa_cpu_cache *c = per_cpu_ptr(cls->cache, cpu);
 
-		*allocs += cache_allocs(c);
+		sum += cache_allocs(c);
 		*frees += READ_ONCE(c->frees);
 		*requested += READ_ONCE(c->requested);
 		*cached += READ_ONCE(c->count);
 	}
-	*allocs += atomic64_read(&cls->direct_allocs);
-	*frees += atomic64_read(&cls->direct_frees);
-	*requested += atomic64_read(&cls->direct_requested);
+	/*
+	 * Read while CPUs work, a cache's counters can be caught between two
+	 * stores, and blocks freed on a CPU read after their allocation's;
+	 * never report fewer allocations than frees.
+	 */
+	*allocs = max_t(s64, sum, *frees);
 }

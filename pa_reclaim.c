@@ -200,6 +200,8 @@ static void shrinker_stop(void)
  * @pool: the pool
  *
  * Empty runs go back to their arenas; arenas are kept or freed as usual.
+ * Best effort while the pool is in use: a free that is under way on some
+ * CPU may put a block in its cache just after the drain passed there.
  *
  * Context: process context with interrupts enabled.
  */
