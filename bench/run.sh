@@ -107,7 +107,11 @@ vm_ok smp "$rcs" || bad=1
 out="$bench_dir/results/$series"
 [ "${PAB_QUICK:-0}" = 0 ] || out="$out-quick"
 # Which allocator was measured: the results are committed, the code moves.
-PAB_REV=$(git -C "$top" describe --always --dirty 2>/dev/null || echo "not a git tree")
+# Results of an earlier run, not yet committed, do not make the tree dirty.
+PAB_REV=$(git -C "$top" describe --always 2>/dev/null || echo "not a git tree")
+if ! git -C "$top" diff --quiet HEAD -- . ':!bench/results' 2>/dev/null; then
+	PAB_REV="$PAB_REV-dirty"
+fi
 export PAB_REV
 python3 "$bench_dir/report.py" "$out" "$kver" \
 	"ioa1=$logs/bench-$kver-ioa1.log" "ioa0=$logs/bench-$kver-ioa0.log" \
