@@ -78,6 +78,22 @@ static void adjust_requested(struct pa_class *cls, s64 delta)
 	}
 }
 
+/*
+ * Hand out the top block of @c, which has one, end the operation that
+ * claimed @c and zero the block if asked.
+ */
+static void *cache_hand_out(struct pa_class *cls, struct pa_cpu_cache *c,
+			    size_t size, gfp_t gfp)
+{
+	void *block = pa_cache_pop(c, size);
+
+	pa_cache_release(c);
+	preempt_enable();
+	if (want_init_on_alloc(gfp))
+		pa_block_zero(block, cls->size);
+	return block;
+}
+
 /* Record a block handed out past the caches. */
 static void *direct_hand_out(struct pa_class *cls, void *block, void *slot,
 			     size_t size, gfp_t gfp)
@@ -126,12 +142,7 @@ static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
 			     PA_CACHE_BATCH);
 	c->count += n;
 	c->filled += n;
-	block = pa_cache_pop(c, size);
-	pa_cache_release(c);
-	preempt_enable();
-	if (want_init_on_alloc(gfp))
-		pa_block_zero(block, cls->size);
-	return block;
+	return cache_hand_out(cls, c, size, gfp);
 }
 
 /* ---- Interface to the fast paths --------------------------------------- */
@@ -152,8 +163,6 @@ static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
 void *pa_alloc_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 		      size_t size, gfp_t gfp)
 {
-	void *block;
-
 	c->count = pa_class_take(cls, cache_blocks(c, 0), PA_CACHE_BATCH);
 	c->filled += c->count;
 	if (unlikely(!c->count)) {
@@ -161,12 +170,7 @@ void *pa_alloc_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 		preempt_enable();
 		return alloc_from_new_run(cls, size, gfp);
 	}
-	block = pa_cache_pop(c, size);
-	pa_cache_release(c);
-	preempt_enable();
-	if (want_init_on_alloc(gfp))
-		pa_block_zero(block, cls->size);
-	return block;
+	return cache_hand_out(cls, c, size, gfp);
 }
 
 /**
