@@ -3,7 +3,7 @@
  * The fast paths of small allocation and free, inlined into the exported
  * entry points (pa_main.c).  A call that the per-CPU cache serves makes no
  * call but might_alloc()'s; everything else leaves through a tail call to
- * an out-of-line function (pa_pcpu.c, pa_main.c), so the fast paths need no
+ * an out-of-line function (pa_pcpu.c, pa_large.c), so the fast paths need no
  * registers saved.
  *
  * Each CPU has, per pool and class, a stack of free blocks and its share of

@@ -358,7 +358,6 @@ struct pa_block_info {
 	size_t usable;
 	size_t requested;
 	/* Small blocks only: */
-	struct pa_run *run;
 	void *slot;
 	unsigned int class;
 };

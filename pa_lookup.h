@@ -170,7 +170,6 @@ pa_block_find(const void *p, struct pa_block_info *info)
 	if (!info->requested)
 		return PA_BAD;
 	info->slot = slot;
-	info->run = run;
 	info->class = state->cls->index;
 	info->usable = state->size;
 	return PA_LIVE;
