@@ -41,9 +41,9 @@ tar -xf "$tarball" -C "$tree.tmp" --strip-components=1
 	./scripts/kconfig/merge_config.sh -m .config "$fragment"
 	make -s ARCH=x86_64 olddefconfig
 	# merge_config.sh warns about options it could not set; a missing one
-	# would silently weaken the tests, so check every =y line made it.
+	# would silently weaken the tests, so check every =y and =m line made it.
 	missing=0
-	for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=y' "$fragment"); do
+	for opt in $(grep -Eo '^CONFIG_[A-Z0-9_]*=[ym]' "$fragment"); do
 		grep -qx "$opt" .config || { echo "build-kernel: $opt did not stick" >&2; missing=1; }
 	done
 	[ "$missing" = 0 ] || exit 1
