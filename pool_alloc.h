@@ -35,7 +35,8 @@ struct pa_pool;
  * @arenas_highwater: most arenas ever held at once
  * @arenas_allocated: arenas taken from the page allocator
  * @arenas_reclaimed: arenas given back to it
- * @pools_in_use: runs of pages (pymalloc's "pools") assigned to a size class
+ * @runs_in_use: runs assigned to a size class (a run is what pymalloc calls
+ *	a pool: PA_RUN_SIZE bytes of blocks of one size)
  * @pages_held: pages held from the page allocator and vmalloc
  * @invalid_frees: pa_free()/pa_realloc() of pointers not handed out here
  *
@@ -48,7 +49,7 @@ struct pa_stats {
 	u64 live_bytes_allocated;
 	u64 large_live, large_bytes;
 	u64 arenas_current, arenas_highwater, arenas_allocated, arenas_reclaimed;
-	u64 pools_in_use;
+	u64 runs_in_use;
 	u64 pages_held;
 	u64 invalid_frees;
 };

@@ -3,7 +3,7 @@
  * Helpers shared by the pool_alloc KUnit suites.
  *
  * The suites test through pool_alloc.h; the few internals they look at (the
- * class table, the arena geometry) come from pa_internal.h and the symbols
+ * class table, the arena geometry) come from src/internal.h and the symbols
  * pool_alloc exports only when KUnit is enabled.
  */
 #ifndef _PA_TEST_H
@@ -11,7 +11,7 @@
 
 #include <kunit/test.h>
 #include "../pool_alloc.h"
-#include "../pa_internal.h"
+#include "../src/internal.h"
 
 /* Where the harness mounts debugfs. */
 #define PA_TEST_DEBUGFS		"/sys/kernel/debug/pool_alloc"

@@ -23,7 +23,7 @@
  * @max: room in @sizes
  *
  * Multiples of 16 up to 512, then eight classes per doubling in steps of at
- * most 128 bytes.  Written independently of pa_class.c on purpose.
+ * most 128 bytes.  Written independently of src/class.c on purpose.
  *
  * Return: how many classes.
  */
@@ -145,7 +145,7 @@ int pa_test_read_file(const char *path, char *buf, size_t size)
 
 /*
  * The field names the stats files must print, listed here independently of
- * pa_debugfs.c so that a field missing or misplaced there fails the test.
+ * src/debugfs.c so that a field missing or misplaced there fails the test.
  */
 #define FIELD(f) { #f, offsetof(struct pa_stats, f) }
 static const struct {
@@ -156,7 +156,7 @@ static const struct {
 	FIELD(live_bytes_requested), FIELD(live_bytes_allocated),
 	FIELD(large_live), FIELD(large_bytes), FIELD(arenas_current),
 	FIELD(arenas_highwater), FIELD(arenas_allocated),
-	FIELD(arenas_reclaimed), FIELD(pools_in_use), FIELD(pages_held),
+	FIELD(arenas_reclaimed), FIELD(runs_in_use), FIELD(pages_held),
 	FIELD(invalid_frees),
 };
 

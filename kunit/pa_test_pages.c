@@ -174,16 +174,16 @@ static void test_arenas_returned_after_freeing_everything(struct kunit *test)
 	}
 	st = pa_test_stats(pool);
 	KUNIT_EXPECT_GE(test, st.arenas_current, 3ULL);
-	KUNIT_EXPECT_EQ(test, st.pools_in_use, (u64)n / per_run);
+	KUNIT_EXPECT_EQ(test, st.runs_in_use, (u64)n / per_run);
 	KUNIT_EXPECT_EQ(test, st.arenas_highwater, st.arenas_current);
 
 	for (i = 0; i < n; i++)
 		pa_free(blocks[i]);
 	/* Freed blocks wait in per-CPU caches until a drain. */
-	pa_pool_drain(pool);
+	pa_cache_drain_all(pool);
 	st = pa_test_stats(pool);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
-	KUNIT_EXPECT_EQ(test, st.pools_in_use, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.runs_in_use, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.arenas_current, 1ULL);
 	KUNIT_EXPECT_LE(test, st.pages_held, (u64)ARENA_PAGES);
 	KUNIT_EXPECT_EQ(test, st.arenas_reclaimed, st.arenas_allocated - 1);
@@ -205,8 +205,8 @@ static void test_hysteresis_keeps_one_empty_arena(struct kunit *test)
 
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		pa_free(p);
-		pa_pool_drain(pool);
-		KUNIT_ASSERT_EQ(test, pa_test_stats(pool).pools_in_use, 0ULL);
+		pa_cache_drain_all(pool);
+		KUNIT_ASSERT_EQ(test, pa_test_stats(pool).runs_in_use, 0ULL);
 	}
 	st = pa_test_stats(pool);
 	KUNIT_EXPECT_EQ(test, st.arenas_allocated, 1ULL);
@@ -232,7 +232,7 @@ static void test_allocation_prefers_fullest_run(struct kunit *test)
 		pa_free(blocks[i]);
 	for (i = per_run; i < per_run + 2; i++)
 		pa_free(blocks[i]);
-	pa_pool_drain(pool);
+	pa_cache_drain_all(pool);
 
 	p = pa_pool_alloc(pool, 1024, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -274,7 +274,7 @@ static void test_new_run_prefers_fullest_arena(struct kunit *test)
 	/* Free four runs of A: A has 4 free runs, B has 15. */
 	for (i = 0; i < 4 * per_run; i++)
 		pa_free(blocks[i]);
-	pa_pool_drain(pool);
+	pa_cache_drain_all(pool);
 	/* A new class needs a new run. */
 	p = pa_pool_alloc(pool, 16, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -306,14 +306,14 @@ static void test_arena_falls_back_when_high_orders_fail(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	st = pa_test_stats(pool);
 	/* Two classes, two runs, and each arena is a single run. */
-	KUNIT_EXPECT_EQ(test, st.pools_in_use, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.runs_in_use, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.arenas_current, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.pages_held, 2 * RUN_PAGES);
 	memset(p, 0, 64);
 	memset(q, 0, 128);
 	pa_free(p);
 	pa_free(q);
-	pa_pool_drain(pool);
+	pa_cache_drain_all(pool);
 	st = pa_test_stats(pool);
 	KUNIT_EXPECT_EQ(test, st.arenas_current, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);

@@ -155,12 +155,12 @@ static void test_offline_cpu_drains_its_caches(struct kunit *test)
 	run_on_cpu(test, cpu, work);
 	/* Whatever a refill left over, plus the frees, less one flush. */
 	KUNIT_ASSERT_GT(test, cached_on(work->pool, cpu), 0UL);
-	KUNIT_ASSERT_EQ(test, pa_test_stats(work->pool).pools_in_use, 1ULL);
+	KUNIT_ASSERT_EQ(test, pa_test_stats(work->pool).runs_in_use, 1ULL);
 
 	KUNIT_ASSERT_EQ(test, remove_cpu(cpu), 0);
 	KUNIT_EXPECT_EQ(test, cached_on(work->pool, cpu), 0UL);
 	st = pa_test_stats(work->pool);
-	KUNIT_EXPECT_EQ(test, st.pools_in_use, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.runs_in_use, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
 	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
 }
@@ -195,7 +195,7 @@ static void test_shrinker_drains_caches_and_empty_arenas(struct kunit *test)
 
 	st = pa_test_stats(pool);
 	KUNIT_EXPECT_EQ(test, pa_cache_count(pool), 0UL);
-	KUNIT_EXPECT_EQ(test, st.pools_in_use, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.runs_in_use, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.arenas_current, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.pages_held, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
@@ -214,7 +214,7 @@ static void test_reaper_flushes_idle_caches(struct kunit *test)
 	work->fn = wait_for_reaper;
 	run_on_cpu(test, cpu, work);
 	KUNIT_EXPECT_EQ(test, cached_on(work->pool, cpu), 0UL);
-	KUNIT_EXPECT_EQ(test, pa_test_stats(work->pool).pools_in_use, 0ULL);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(work->pool).runs_in_use, 0ULL);
 }
 
 /* ---- An interrupt that finds its CPU's cache busy ---------------------- */

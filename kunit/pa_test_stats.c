@@ -14,7 +14,7 @@
 /* One row of a classes file. */
 struct class_row {
 	unsigned int class, size;
-	unsigned long pools, used, free;
+	unsigned long runs, used, free;
 	unsigned long full, ge75, ge50, ge25, lt25;
 	unsigned long long allocs, frees;
 	long long requested;
@@ -28,7 +28,8 @@ static int parse_classes(char *text, struct class_row *rows, int max)
 	int n = 0;
 
 	line = strsep(&text, "\n");
-	if (!line || !strstr(line, "class") || !strstr(line, "blocks_used"))
+	if (!line || !strstr(line, "class") || !strstr(line, " runs ") ||
+	    !strstr(line, "blocks_used"))
 		return -EINVAL;
 	while ((line = strsep(&text, "\n")) && *line) {
 		struct class_row *r = &rows[n];
@@ -36,7 +37,7 @@ static int parse_classes(char *text, struct class_row *rows, int max)
 		if (n == max)
 			return -EINVAL;
 		if (sscanf(line, "%u %u %lu %lu %lu %lu %lu %lu %lu %lu %llu %llu %lld %lu",
-			   &r->class, &r->size, &r->pools, &r->used, &r->free,
+			   &r->class, &r->size, &r->runs, &r->used, &r->free,
 			   &r->full, &r->ge75, &r->ge50, &r->ge25, &r->lt25,
 			   &r->allocs, &r->frees, &r->requested,
 			   &r->cached) != 14)
@@ -121,7 +122,7 @@ static void test_stats_are_consistent(struct kunit *test)
 	st = pa_test_stats(pool);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, 0ULL);
-	pa_pool_drain(pool);
+	pa_cache_drain_all(pool);
 	st = pa_test_stats(pool);
 	KUNIT_EXPECT_EQ(test, st.invalid_frees, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.live_blocks, 0ULL);
@@ -129,7 +130,7 @@ static void test_stats_are_consistent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.live_bytes_allocated, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.large_live, 0ULL);
-	KUNIT_EXPECT_EQ(test, st.pools_in_use, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.runs_in_use, 0ULL);
 	KUNIT_EXPECT_LE(test, st.pages_held, (u64)ARENA_PAGES);
 }
 
@@ -143,7 +144,7 @@ static void test_pool_debugfs_files_agree_with_stats(struct kunit *test)
 	struct class_row *rows;
 	struct pa_stats st, file;
 	u64 requested, large_requested, usable;
-	unsigned long used = 0, pools = 0, cached = 0;
+	unsigned long used = 0, runs = 0, cached = 0;
 	u64 row_requested = 0;
 	char path[128], *buf;
 	void **live;
@@ -175,19 +176,19 @@ static void test_pool_debugfs_files_agree_with_stats(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, r->class, (unsigned int)i);
 		KUNIT_EXPECT_EQ(test, r->size, pa_class_size[i]);
 		KUNIT_EXPECT_EQ(test, r->used + r->free,
-				r->pools * (PA_RUN_SIZE / r->size));
+				r->runs * (PA_RUN_SIZE / r->size));
 		KUNIT_EXPECT_EQ(test, r->full + r->ge75 + r->ge50 + r->ge25 +
-				r->lt25, r->pools);
+				r->lt25, r->runs);
 		KUNIT_EXPECT_EQ(test, r->allocs - r->frees,
 				(unsigned long long)r->used);
 		KUNIT_EXPECT_LE(test, r->cached, r->free);
 		used += r->used;
-		pools += r->pools;
+		runs += r->runs;
 		row_requested += r->requested;
 		cached += r->cached;
 	}
 	KUNIT_EXPECT_EQ(test, (u64)used, st.live_blocks - st.large_live);
-	KUNIT_EXPECT_EQ(test, (u64)pools, st.pools_in_use);
+	KUNIT_EXPECT_EQ(test, (u64)runs, st.runs_in_use);
 	KUNIT_EXPECT_EQ(test, cached, pa_cache_count(pool));
 	KUNIT_EXPECT_EQ(test, row_requested, requested - large_requested);
 	KUNIT_EXPECT_EQ(test, st.live_bytes_requested, requested);
@@ -228,8 +229,8 @@ static void test_global_debugfs_files_agree_with_stats(struct kunit *test)
 			before.live_bytes_requested, st.live_bytes_requested);
 	KUNIT_EXPECT_EQ(test, after.pages_held - before.pages_held,
 			st.pages_held);
-	KUNIT_EXPECT_EQ(test, after.pools_in_use - before.pools_in_use,
-			st.pools_in_use);
+	KUNIT_EXPECT_EQ(test, after.runs_in_use - before.runs_in_use,
+			st.runs_in_use);
 
 	KUNIT_ASSERT_GT(test, pa_test_read_file(PA_TEST_DEBUGFS "/arenas", buf,
 						FILE_BUF), 0);
@@ -328,26 +329,26 @@ static void test_fullness_histogram_follows_runs(struct kunit *test)
 		blocks[i] = pa_pool_alloc(pool, 1024, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
 	}
-	pa_pool_drain(pool);
+	pa_cache_drain_all(pool);
 	/* Runs A and B full, C holds 8 of 16. */
 	r = read_class_row(test, pool, 1024);
-	KUNIT_EXPECT_EQ(test, r.pools, 3UL);
+	KUNIT_EXPECT_EQ(test, r.runs, 3UL);
 	KUNIT_EXPECT_EQ(test, r.used, 40UL);
 	expect_histogram(test, pool, 1024, 2, 0, 1, 0, 0);
 
 	/* A down to 11 (69%), then 7 (44%), then empty and released. */
 	for (i = 0; i < 5; i++)
 		pa_free(blocks[i]);
-	pa_pool_drain(pool);
+	pa_cache_drain_all(pool);
 	expect_histogram(test, pool, 1024, 1, 0, 2, 0, 0);
 	for (; i < 9; i++)
 		pa_free(blocks[i]);
-	pa_pool_drain(pool);
+	pa_cache_drain_all(pool);
 	expect_histogram(test, pool, 1024, 1, 0, 1, 1, 0);
 	for (; i < per_run; i++)
 		pa_free(blocks[i]);
-	pa_pool_drain(pool);
-	KUNIT_EXPECT_EQ(test, read_class_row(test, pool, 1024).pools, 2UL);
+	pa_cache_drain_all(pool);
+	KUNIT_EXPECT_EQ(test, read_class_row(test, pool, 1024).runs, 2UL);
 	expect_histogram(test, pool, 1024, 1, 0, 1, 0, 0);
 
 	/* A refill empties C's free blocks (only 8): C is full. */
@@ -355,10 +356,10 @@ static void test_fullness_histogram_follows_runs(struct kunit *test)
 		more[i] = pa_pool_alloc(pool, 1024, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, more[i]);
 	}
-	KUNIT_EXPECT_EQ(test, read_class_row(test, pool, 1024).pools, 2UL);
+	KUNIT_EXPECT_EQ(test, read_class_row(test, pool, 1024).runs, 2UL);
 	expect_histogram(test, pool, 1024, 2, 0, 0, 0, 0);
 	/* The 5 cached back: C holds 11 of 16. */
-	pa_pool_drain(pool);
+	pa_cache_drain_all(pool);
 	expect_histogram(test, pool, 1024, 1, 0, 1, 0, 0);
 
 	for (i = 0; i < ARRAY_SIZE(more); i++)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pool_alloc internals shared by the pa_*.c files.
+ * pool_alloc internals shared by the files of src/: the data structures, the
+ * lock order, and the prototypes of every file, layer by layer.
  *
  * Data layout
  * ===========
@@ -31,41 +32,40 @@
  *  - Per-CPU caches (struct pa_cpu_cache, one per class per CPU) sit in
  *    front of the runs: a stack of free blocks that the CPU takes from and
  *    frees to with preemption disabled, the cache marked busy, and no lock
- *    (pa_fast.h); an interrupt that finds it busy goes to the runs.  An
+ *    (cache.h); an interrupt that finds it busy goes to the runs.  An
  *    empty cache is refilled with PA_CACHE_BATCH blocks from the fullest
  *    runs, a full one gives its PA_CACHE_BATCH oldest back, under the class
  *    lock.  A cached block is free: its state is 0, and the counters, kept
- *    per CPU in the cache, count it as freed.  Caches are drained when their CPU goes
- *    offline, by the shrinker, by a per-CPU reaper once a cache sat idle for
- *    PA_REAP_INTERVAL, and when the pool is destroyed.
+ *    per CPU in the cache, count it as freed.  Caches are drained when their
+ *    CPU goes offline, by the shrinker, by a per-CPU reaper once a cache sat
+ *    idle for PA_REAP_INTERVAL, and when the pool is destroyed.
  *  - Large requests (above small_max) are vmalloc memory when the caller may
  *    sleep, otherwise alloc_pages_exact(); each is an entry of the large
- *    table (pa_large.c), an open-addressed hash keyed by address.
+ *    table (large.c), an open-addressed hash keyed by address.
  *
- * Lookup on free: the run map (pa_map.c, a radix tree over the run index of
+ * Lookup on free: the run map (map.c, a radix tree over the run index of
  * a direct-map address) maps every run of every arena to its run, read
  * without locks; the large table is read under its lock.  A block's state
- * entry changes only atomically (request -> 0 on free by xchg, request ->
- * request' on an in-place resize by cmpxchg) or, while a cache owns the
- * block, by a plain store (0 -> request); so of two racing frees of one block
- * only one succeeds.  Small lookups run with preemption disabled, which is an
- * RCU read-side section: run states and arena descriptors are freed after a
- * grace period, so a racing lookup of a stale pointer reads valid memory and
- * is refused.  pa_pool_destroy() waits for a grace period before freeing.
+ * entry then says whether it is live (run.h).  Small lookups run with
+ * preemption disabled, which is an RCU read-side section: run states and
+ * arena descriptors are freed after a grace period, so a racing lookup of a
+ * stale pointer reads valid memory and is refused.  pa_pool_delete() waits
+ * for a grace period before freeing.
  *
  * Lock order
  * ==========
  *  1. CPU hotplug lock (the hotplug callbacks run under it)
  *  2. pa_pools_lock (mutex)      the list of pools, their debugfs directories
+ *                                (pool.c: pa_pool_lock())
  *  3. pa_class.lock (spinlock)   \
  *     pa_pool.arena_lock         | leaf locks: none of them is ever held
  *     pa_large_lock              / while another is taken
  *
  * pa_class.lock protects the class's runs (freelists, nr_used, nr_carved,
  * fullness lists) and the class's run counts.  A CPU's cache is protected by
- * its busy mark, set with preemption disabled (pa_fast.h); only a dead
- * CPU's cache is touched from another CPU.  pa_pool.arena_lock protects the arena lists, each
- * arena's free runs and the arena counters.  pa_large_lock (pa_large.c)
+ * its busy mark, set with preemption disabled (cache.h); only a dead
+ * CPU's cache is touched from another CPU.  pa_pool.arena_lock protects the
+ * arena lists, each arena's free runs and the arena counters.  pa_large_lock (large.c)
  * protects the large table and every pool's large counters.  Every spinlock
  * is taken with interrupts disabled: any non-blocking gfp may be used from
  * hard or soft interrupt context.  Pages are never allocated with a spinlock
@@ -90,7 +90,7 @@
 #include <linux/mm.h>
 #include <linux/log2.h>
 #include <linux/string.h>
-#include "pool_alloc.h"
+#include "../pool_alloc.h"
 
 /* A run is 16 KiB: pymalloc's pool size, and four blocks of the 4 KiB class. */
 #define PA_RUN_ORDER		2
@@ -151,16 +151,16 @@ static_assert(PA_CACHE_BATCH <= PA_CACHE_SIZE);
 struct pa_arena;
 
 /*
- * What a run's blocks were asked for, indexed by block: a u8 per block when
- * @wide is 0, a u16 when it is 1.  Freed after an RCU grace period, and it
- * carries its own class, block size and length, so that a lockless lookup
- * racing with the run's reuse stays within the array it read, and the free
- * path finds everything it needs in one place.
+ * What a run's blocks were asked for, indexed by block (each block's state
+ * entry): a u8 per block when @wide is 0, a u16 when it is 1.  Freed after
+ * an RCU grace period, and it carries its own class, block size and length,
+ * so that a lockless lookup racing with the run's reuse stays within the
+ * array it read, and the free path finds everything it needs in one place.
  */
 struct pa_run_state {
 	struct rcu_head rcu;
 	struct pa_class *cls;
-	u32 recip;			/* see pa_block_index() */
+	u32 recip;			/* see pa_run_block_index() */
 	u16 size;			/* the class size */
 	u8 wide;
 	/*
@@ -192,21 +192,21 @@ struct pa_run {
  * The cached blocks are a stack, top at count - 1, kept as three arrays
  * (each block, its state entry, its run) so that the fast paths index them
  * without arithmetic.  Blocks handed out are not counted as they go:
- * allocations are what came in less what is left (pa_class_sum()).
+ * allocations are what came in less what is left (pa_cache_sum()).
  */
 struct pa_cpu_cache {
 	unsigned int count;
 	/* Copies of the class's, so that the fast paths read no shared line. */
 	u16 size;
 	u8 wide;
-	u8 busy;			/* an operation is under way: pa_fast.h */
+	u8 busy;			/* an operation is under way: cache.h */
 	u64 frees;			/* blocks freed on this CPU */
 	u64 filled;			/* blocks taken from runs */
 	u64 flushed;			/* blocks given back to runs */
 	s64 requested;			/* bytes asked for, less bytes freed */
 	u64 reaped_ops;			/* allocs + frees when the reaper looked */
 	void *block[PA_CACHE_SIZE];
-	void *slot[PA_CACHE_SIZE];	/* entries in their runs' state arrays */
+	void *entry[PA_CACHE_SIZE];	/* their state entries */
 	struct pa_run *run[PA_CACHE_SIZE];
 };
 
@@ -251,7 +251,7 @@ struct pa_class {
 
 struct pa_pool {
 	char name[PA_POOL_NAME_MAX];
-	struct list_head node;		/* pa_pools */
+	struct list_head node;		/* the list of pools (pool.c) */
 	struct dentry *debugfs;
 
 	spinlock_t arena_lock;		/* the arena lists and counters */
@@ -262,7 +262,7 @@ struct pa_pool {
 	u64 arenas_allocated, arenas_reclaimed;
 	u64 arena_pages;
 
-	/* Large allocations: counters under pa_large.c's lock. */
+	/* Large allocations: counters under large.c's lock. */
 	u64 large_allocs, large_frees;
 	u64 large_live, large_bytes, large_requested;
 
@@ -276,75 +276,6 @@ struct pa_pool {
 static_assert(offsetof(struct pa_pool, classes) +
 	      PA_MAX_CLASSES * sizeof(struct pa_class) <= U16_MAX);
 
-/* pa_class.c */
-extern unsigned int pa_small_max;
-extern unsigned int pa_nr_classes;
-extern unsigned int pa_class_size[PA_MAX_CLASSES];
-extern u16 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
-bool pa_small_max_is_class(unsigned int size);
-int pa_classes_init(unsigned int small_max);
-
-/*
- * The size class of a request of 1..pa_small_max bytes in @pool.  The table
- * holds each class's offset in struct pa_pool rather than its index, which
- * saves the fast path a multiplication.
- */
-static __always_inline struct pa_class *pa_class_for(struct pa_pool *pool,
-						     size_t size)
-{
-	return (void *)pool +
-	       pa_size_to_class[(size + PA_ALIGN - 1) >> PA_ALIGN_SHIFT];
-}
-
-/*
- * Zero a block for __GFP_ZERO, init_on_alloc or init_on_free.  Blocks are
- * 16-byte aligned multiples of 16 bytes, so they are zeroed a word at a time
- * (rep stosq on x86): memset() there is a byte-wise rep stosb, eight times
- * the instructions.
- */
-static __always_inline void *pa_block_zero(void *block, unsigned int size)
-{
-	return memset64(block, 0, size / sizeof(u64));
-}
-
-static_assert(PA_ALIGN % sizeof(u64) == 0);
-
-/*
- * The gfp for memory the allocator keeps for itself (arenas, descriptors,
- * map nodes): blocks are zeroed one by one, arenas are shared by every caller
- * of a pool so no one memcg pays for them, and they must be in the direct
- * map.  Zone modifiers are ignored, as documented.
- */
-static inline gfp_t pa_meta_gfp(gfp_t gfp)
-{
-	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT | GFP_ZONEMASK);
-}
-
-/* pa_map.c; the lookup itself is inline, in pa_lookup.h */
-void pa_map_init(void);
-int pa_map_add(struct pa_arena *arena, gfp_t gfp);
-void pa_map_remove(struct pa_arena *arena);
-void pa_map_exit(void);
-
-/* pa_arena.c */
-struct pa_run *pa_run_get(struct pa_pool *pool, gfp_t gfp);
-void pa_run_put(struct pa_run *run);
-void pa_arenas_unmap(struct pa_pool *pool);
-void pa_arenas_free(struct pa_pool *pool);
-unsigned long pa_arenas_release_empty(struct pa_pool *pool);
-unsigned long pa_arenas_empty_pages(struct pa_pool *pool);
-
-static inline unsigned long pa_run_base(const struct pa_run *run)
-{
-	return run->arena->base + (run - run->arena->runs) * PA_RUN_SIZE;
-}
-
-#if IS_ENABLED(CONFIG_KUNIT)
-/* pa_main.c, exported to the KUnit suites only */
-extern const struct kernel_param_ops pa_small_max_ops;
-#endif
-
-/* pa_run.c, pa_pcpu.c and pa_large.c */
 /* What a lookup found at a pointer. */
 enum pa_lookup {
 	PA_NOT_OURS,		/* in no arena and no large allocation */
@@ -358,77 +289,139 @@ struct pa_block_info {
 	size_t usable;
 	size_t requested;
 	/* Small blocks only: */
-	void *slot;
+	void *entry;
 	unsigned int class;
 };
 
-/* pa_run.c: runs of a class, and finding a block's run */
-int pa_class_init(struct pa_pool *pool, struct pa_class *cls,
-		  unsigned int index);
-void pa_class_destroy(struct pa_class *cls);
 /* Where blocks taken from runs go, or come from when they go back. */
 struct pa_blocks {
 	void **block;
-	void **slot;
+	void **entry;
 	struct pa_run **run;
 };
 
-unsigned int pa_class_take(struct pa_class *cls, struct pa_blocks to,
-			   unsigned int n);
-void pa_class_flush(struct pa_class *cls, struct pa_blocks from,
-		    unsigned int n);
-struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
-			     gfp_t gfp);
-unsigned int pa_class_add_run(struct pa_class *cls, struct pa_run *run,
-			      struct pa_blocks to, unsigned int n);
+/*
+ * Prototypes, by file, from the top layer down; each file calls only the
+ * ones below it (Documentation/pool_alloc.rst, "File map").
+ */
 
-/* pa_pcpu.c: the per-CPU caches' slow paths (fast ones: pa_fast.h) */
-void *pa_alloc_refill(struct pa_class *cls, struct pa_cpu_cache *c,
-		      size_t size, gfp_t gfp);
-void *pa_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp);
-void pa_free_push_slow(struct pa_class *cls, struct pa_cpu_cache *c,
-		       void *block, void *slot, struct pa_run *run,
-		       unsigned long requested);
-void pa_free_direct(struct pa_class *cls, void *block, void *slot,
-		    struct pa_run *run, unsigned long requested);
-enum pa_lookup pa_small_query(const void *p, size_t resize,
-			      struct pa_block_info *info);
-unsigned int pa_cache_drain_local(struct pa_pool *pool, bool idle_only);
-void pa_cache_drain_cpu(struct pa_pool *pool, unsigned int cpu);
-unsigned long pa_cache_count(struct pa_pool *pool);
-void pa_class_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
-		  s64 *requested, unsigned long *cached);
+/* main.c: the entry points; the default pool is created at load. */
+extern struct pa_pool *pa_default_pool;
+#if IS_ENABLED(CONFIG_KUNIT)
+extern const struct kernel_param_ops pa_small_max_ops;
+#endif
 
-/* pa_reclaim.c: giving memory back (hotplug, shrinker, reaper) */
+/* debugfs.c */
+void pa_debugfs_init(void);
+void pa_debugfs_exit(void);
+void pa_debugfs_add_pool(struct pa_pool *pool);
+void pa_debugfs_remove_pool(struct pa_pool *pool);
+
+/* reclaim.c: giving memory back (hotplug, shrinker, reaper) */
 int pa_reclaim_init(void);
 void pa_reclaim_exit(void);
-void pa_pool_drain(struct pa_pool *pool);
 
-/* pa_large.c: what the fast paths (pa_fast.h) pass on */
+/* pool.c: creation, teardown and statistics; the list of pools */
+bool pa_pool_name_valid(const char *name);
+struct pa_pool *pa_pool_new(const char *name);
+void pa_pool_delete(struct pa_pool *pool);
+void pa_pool_sum(struct pa_pool *pool, struct pa_stats *st);
+void pa_pool_lock(void);
+bool pa_pool_trylock(void);
+void pa_pool_unlock(void);
+int pa_pool_link(struct pa_pool *pool);
+void pa_pool_unlink(struct pa_pool *pool);
+struct pa_pool *pa_pool_next(struct pa_pool *pool);
+
+/* cache.c: the per-CPU caches' slow paths (fast ones: cache.h) */
+void *pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c,
+		      size_t size, gfp_t gfp);
+void *pa_cache_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp);
+void pa_cache_free_slow(struct pa_class *cls, struct pa_cpu_cache *c,
+			void *block, void *entry, struct pa_run *run,
+			unsigned long requested);
+void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
+			  struct pa_run *run, unsigned long requested);
+void pa_cache_refuse(struct pa_run *run, const void *p, const char *what,
+		     unsigned long caller);
+enum pa_lookup pa_cache_query(const void *p, struct pa_block_info *info);
+enum pa_lookup pa_cache_resize(const void *p, size_t size,
+			       struct pa_block_info *info, const char *what,
+			       unsigned long caller);
+unsigned int pa_cache_drain_local(struct pa_pool *pool, bool idle_only);
+void pa_cache_drain_cpu(struct pa_pool *pool, unsigned int cpu);
+void pa_cache_drain_all(struct pa_pool *pool);
+unsigned long pa_cache_count(struct pa_pool *pool);
+void pa_cache_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
+		  s64 *requested, unsigned long *cached);
+
+/* large.c: everything above small_max, beside the caches */
 int pa_large_init(void);
-void *pa_alloc_other(struct pa_pool *pool, size_t size, gfp_t gfp);
-void pa_free_other(const void *p, const char *what, unsigned long caller);
+void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
+bool pa_large_free(const void *p);
 enum pa_lookup pa_large_query(const void *p, size_t resize,
 			      struct pa_block_info *info);
 void pa_large_sum(struct pa_pool *pool, struct pa_stats *st);
 void pa_large_free_all(struct pa_pool *pool);
 void pa_large_exit(void);
 
-/* pa_pool.c */
-extern struct mutex pa_pools_lock;
-extern struct list_head pa_pools;
-extern struct pa_pool *pa_default_pool;
-bool pa_pool_name_valid(const char *name);
-struct pa_pool *pa_pool_new(const char *name);
-void pa_pool_free(struct pa_pool *pool);
-void pa_pool_sum_stats(struct pa_pool *pool, struct pa_stats *st);
+/* class.c: the size classes, and the runs of each */
+extern unsigned int pa_small_max;
+extern unsigned int pa_nr_classes;
+extern unsigned int pa_class_size[PA_MAX_CLASSES];
+extern u16 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
+bool pa_class_is_boundary(unsigned int size);
+int pa_class_table_init(unsigned int small_max);
+int pa_class_init(struct pa_pool *pool, struct pa_class *cls,
+		  unsigned int index);
+void pa_class_destroy(struct pa_class *cls);
+unsigned int pa_class_take(struct pa_class *cls, struct pa_blocks to,
+			   unsigned int n);
+void pa_class_flush(struct pa_class *cls, struct pa_blocks from,
+		    unsigned int n);
+struct pa_run *pa_class_grow(struct pa_class *cls, gfp_t gfp);
+unsigned int pa_class_add_run(struct pa_class *cls, struct pa_run *run,
+			      struct pa_blocks to, unsigned int n);
+
+/*
+ * The size class of a request of 1..pa_small_max bytes in @pool.  The table
+ * holds each class's offset in struct pa_pool rather than its index, which
+ * saves the fast path a multiplication.
+ */
+static __always_inline struct pa_class *pa_class_for(struct pa_pool *pool,
+						     size_t size)
+{
+	return (void *)pool +
+	       pa_size_to_class[(size + PA_ALIGN - 1) >> PA_ALIGN_SHIFT];
+}
+
+/* arena.c: pages cut into runs */
+struct pa_run *pa_arena_take_run(struct pa_pool *pool, gfp_t gfp);
+void pa_arena_put_run(struct pa_run *run);
+void pa_arena_unmap_all(struct pa_pool *pool);
+void pa_arena_free_all(struct pa_pool *pool);
+unsigned long pa_arena_release_empty(struct pa_pool *pool);
+unsigned long pa_arena_empty_pages(struct pa_pool *pool);
+
+/* map.c: the run map; the lookup itself is inline, in map.h */
+void pa_map_init(void);
+int pa_map_add(struct pa_arena *arena, gfp_t gfp);
+void pa_map_remove(struct pa_arena *arena);
+void pa_map_exit(void);
+
+/* report.c: what a client did wrong, counted and said */
 void pa_report_invalid(struct pa_pool *pool, const char *what, const void *p,
 		       unsigned long caller);
 
-/* pa_debugfs.c */
-void pa_debugfs_init(void);
-void pa_debugfs_exit(void);
-void pa_debugfs_add_pool(struct pa_pool *pool);
-void pa_debugfs_remove_pool(struct pa_pool *pool);
+/*
+ * The gfp for memory the allocator keeps for itself (arenas, descriptors,
+ * map nodes): blocks are zeroed one by one, arenas are shared by every caller
+ * of a pool so no one memcg pays for them, and they must be in the direct
+ * map.  Zone modifiers are ignored, as documented.
+ */
+static inline gfp_t pa_meta_gfp(gfp_t gfp)
+{
+	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT | GFP_ZONEMASK);
+}
 
 #endif /* _PA_INTERNAL_H */

@@ -4,16 +4,14 @@
  *
  * An arena is taken at PA_ARENA_ORDER when the page allocator has it cheaply,
  * else at the largest order down to PA_RUN_ORDER that it can give.  Each run
- * of an arena is entered in the run map (pa_map.c) so that a block is found
- * from its address alone.  Runs are handed to size classes by pa_run_get() and come
- * back through pa_run_put(); see pa_internal.h for the ordering policy and
- * the locks.
+ * of an arena is entered in the run map (map.c) so that a block is found
+ * from its address alone.  Runs are handed to size classes by
+ * pa_arena_pop_run() and come back through pa_arena_put_run(); see
+ * internal.h for the ordering policy and the locks.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/slab.h>
 #include <linux/kmemleak.h>
-#include "pa_internal.h"
+#include "internal.h"
 
 /* ---- Internals --------------------------------------------------------- */
 
@@ -156,7 +154,7 @@ static struct pa_arena *arena_fullest_usable(struct pa_pool *pool)
 	return NULL;
 }
 
-static struct pa_run *arena_take_run(struct pa_arena *arena)
+static struct pa_run *arena_pop_run(struct pa_arena *arena)
 {
 	struct pa_run *run;
 
@@ -170,14 +168,14 @@ static struct pa_run *arena_take_run(struct pa_arena *arena)
 /* ---- Interface to the classes ------------------------------------------ */
 
 /**
- * pa_run_get() - take a free run for a size class
+ * pa_arena_take_run() - take a free run for a size class
  * @pool: the pool whose arenas to use
  * @gfp: how a new arena may be allocated
  *
  * Context: any context but NMI, as @gfp allows.  Takes pool->arena_lock.
  * Return: a run off every list, class still PA_CLASS_NONE, or NULL.
  */
-struct pa_run *pa_run_get(struct pa_pool *pool, gfp_t gfp)
+struct pa_run *pa_arena_take_run(struct pa_pool *pool, gfp_t gfp)
 {
 	struct pa_arena *arena;
 	struct pa_run *run;
@@ -186,7 +184,7 @@ struct pa_run *pa_run_get(struct pa_pool *pool, gfp_t gfp)
 	spin_lock_irqsave(&pool->arena_lock, flags);
 	arena = arena_fullest_usable(pool);
 	if (arena) {
-		run = arena_take_run(arena);
+		run = arena_pop_run(arena);
 		spin_unlock_irqrestore(&pool->arena_lock, flags);
 		return run;
 	}
@@ -198,13 +196,13 @@ struct pa_run *pa_run_get(struct pa_pool *pool, gfp_t gfp)
 
 	spin_lock_irqsave(&pool->arena_lock, flags);
 	arena_link(pool, arena);
-	run = arena_take_run(arena);
+	run = arena_pop_run(arena);
 	spin_unlock_irqrestore(&pool->arena_lock, flags);
 	return run;
 }
 
 /**
- * pa_run_put() - give a run whose blocks are all free back to its arena
+ * pa_arena_put_run() - give a run whose blocks are all free back to its arena
  * @run: the run, off every class list, class reset to PA_CLASS_NONE
  *
  * Frees the arena when it becomes empty and the pool already keeps an empty
@@ -212,7 +210,7 @@ struct pa_run *pa_run_get(struct pa_pool *pool, gfp_t gfp)
  *
  * Context: any context but NMI.  Takes pool->arena_lock.
  */
-void pa_run_put(struct pa_run *run)
+void pa_arena_put_run(struct pa_run *run)
 {
 	struct pa_arena *arena = run->arena;
 	struct pa_pool *pool = arena->pool;
@@ -234,13 +232,13 @@ void pa_run_put(struct pa_run *run)
 }
 
 /**
- * pa_arenas_unmap() - remove every arena of a pool from the lookup map
+ * pa_arena_unmap_all() - remove every arena of a pool from the lookup map
  * @pool: a pool no longer reachable by its clients
  *
  * Context: process context.  The caller waits for an RCU grace period before
- * pa_arenas_free().
+ * pa_arena_free_all().
  */
-void pa_arenas_unmap(struct pa_pool *pool)
+void pa_arena_unmap_all(struct pa_pool *pool)
 {
 	struct pa_arena *arena;
 	unsigned int n;
@@ -251,12 +249,12 @@ void pa_arenas_unmap(struct pa_pool *pool)
 }
 
 /**
- * pa_arenas_free() - free every arena of an unmapped pool, live blocks or not
- * @pool: the pool, after pa_arenas_unmap() and a grace period
+ * pa_arena_free_all() - free every arena of an unmapped pool, live blocks or not
+ * @pool: the pool, after pa_arena_unmap_all() and a grace period
  *
  * Context: process context.
  */
-void pa_arenas_free(struct pa_pool *pool)
+void pa_arena_free_all(struct pa_pool *pool)
 {
 	struct pa_arena *arena, *tmp;
 	unsigned long flags;
@@ -284,7 +282,7 @@ void pa_arenas_free(struct pa_pool *pool)
 }
 
 /**
- * pa_arenas_release_empty() - free every empty arena of a pool
+ * pa_arena_release_empty() - free every empty arena of a pool
  * @pool: the pool
  *
  * The hysteresis arena goes too: this is for memory pressure.
@@ -292,7 +290,7 @@ void pa_arenas_free(struct pa_pool *pool)
  * Context: any context but NMI.  Takes pool->arena_lock.
  * Return: the number of pages freed.
  */
-unsigned long pa_arenas_release_empty(struct pa_pool *pool)
+unsigned long pa_arena_release_empty(struct pa_pool *pool)
 {
 	struct pa_arena *arena, *tmp;
 	unsigned long flags, pages = 0;
@@ -317,13 +315,13 @@ unsigned long pa_arenas_release_empty(struct pa_pool *pool)
 }
 
 /**
- * pa_arenas_empty_pages() - how many pages a pool holds in empty arenas
+ * pa_arena_empty_pages() - how many pages a pool holds in empty arenas
  * @pool: the pool
  *
  * Context: any context but NMI.  Takes pool->arena_lock.
- * Return: the pages pa_arenas_release_empty() would free now.
+ * Return: the pages pa_arena_release_empty() would free now.
  */
-unsigned long pa_arenas_empty_pages(struct pa_pool *pool)
+unsigned long pa_arena_empty_pages(struct pa_pool *pool)
 {
 	unsigned long flags, pages = 0;
 	struct pa_arena *arena;

@@ -1,38 +1,104 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Named pools: the registry, creation, teardown and statistics.
+ * Named pools: creation, teardown, statistics, and the list of pools.
  *
- * A pool is reachable from three places: its client, the pa_pools list and
- * its debugfs directory.  Teardown removes it from all three, then from the
- * run map, waits for lookups in flight, and only then frees its memory.
+ * A pool is reachable from three places: its client, the list of pools and
+ * its debugfs directory.  The entry points (main.c) link a new pool and give
+ * it its directory under pa_pool_lock(), and take both away the same way
+ * before pa_pool_delete(), which removes the pool from the run map, waits
+ * for lookups in flight, and only then frees its memory.  The list and its
+ * lock are private to this file: others walk it with pa_pool_next().
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/mutex.h>
 #include <linux/err.h>
-#include "pa_internal.h"
+#include "internal.h"
 
-/* Protects pa_pools and the pools' debugfs directories; see pa_internal.h. */
-DEFINE_MUTEX(pa_pools_lock);
-LIST_HEAD(pa_pools);
-struct pa_pool *pa_default_pool;
+/* Protects pa_pools and the pools' debugfs directories; see internal.h. */
+static DEFINE_MUTEX(pa_pools_lock);
+static LIST_HEAD(pa_pools);
 
-/* ---- Internals --------------------------------------------------------- */
+/* ---- The list of pools ------------------------------------------------- */
 
-static struct pa_pool *pool_find(const char *name)
+/**
+ * pa_pool_lock() - lock the list of pools
+ *
+ * Context: process context; may sleep.
+ */
+void pa_pool_lock(void)
 {
-	struct pa_pool *pool;
-
-	lockdep_assert_held(&pa_pools_lock);
-	list_for_each_entry(pool, &pa_pools, node)
-		if (!strcmp(pool->name, name))
-			return pool;
-	return NULL;
+	mutex_lock(&pa_pools_lock);
 }
 
-/* ---- Interface to the entry points ------------------------------------- */
+/**
+ * pa_pool_trylock() - lock the list of pools unless someone holds it
+ *
+ * For reclaim: pool creation allocates under the lock, so the shrinker and
+ * the reaper must never wait for it.
+ *
+ * Context: process context.
+ * Return: true when the lock was taken.
+ */
+bool pa_pool_trylock(void)
+{
+	return mutex_trylock(&pa_pools_lock);
+}
+
+/**
+ * pa_pool_unlock() - unlock the list of pools
+ */
+void pa_pool_unlock(void)
+{
+	mutex_unlock(&pa_pools_lock);
+}
+
+/**
+ * pa_pool_next() - the pool after @pool in the list of pools
+ * @pool: a listed pool, or NULL for the first one
+ *
+ * Context: pa_pool_lock() held.
+ * Return: the next pool, or NULL after the last one.
+ */
+struct pa_pool *pa_pool_next(struct pa_pool *pool)
+{
+	lockdep_assert_held(&pa_pools_lock);
+	pool = pool ? list_next_entry(pool, node) :
+		      list_first_entry(&pa_pools, struct pa_pool, node);
+	return list_entry_is_head(pool, &pa_pools, node) ? NULL : pool;
+}
+
+/**
+ * pa_pool_link() - add a pool to the list of pools
+ * @pool: a pool from pa_pool_new(), not listed
+ *
+ * Context: pa_pool_lock() held.
+ * Return: 0, or -EEXIST when a listed pool has the same name.
+ */
+int pa_pool_link(struct pa_pool *pool)
+{
+	struct pa_pool *other;
+
+	for (other = pa_pool_next(NULL); other; other = pa_pool_next(other))
+		if (!strcmp(other->name, pool->name))
+			return -EEXIST;
+	list_add_tail(&pool->node, &pa_pools);
+	return 0;
+}
+
+/**
+ * pa_pool_unlink() - take a pool off the list of pools
+ * @pool: a listed pool
+ *
+ * Context: pa_pool_lock() held.
+ */
+void pa_pool_unlink(struct pa_pool *pool)
+{
+	lockdep_assert_held(&pa_pools_lock);
+	list_del_init(&pool->node);
+}
+
+/* ---- Creation, teardown and statistics -------------------------------- */
 
 /**
  * pa_pool_name_valid() - whether @name may name a pool
@@ -55,12 +121,11 @@ bool pa_pool_name_valid(const char *name)
 }
 
 /**
- * pa_pool_new() - create and register a pool
+ * pa_pool_new() - create a pool, not yet listed
  * @name: a valid name
  *
- * Context: process context; takes pa_pools_lock.
- * Return: the pool, ERR_PTR(-EEXIST) when the name is taken, or
- * ERR_PTR(-ENOMEM).
+ * Context: process context; may sleep.
+ * Return: the pool, or ERR_PTR(-ENOMEM).
  */
 struct pa_pool *pa_pool_new(const char *name)
 {
@@ -77,51 +142,34 @@ struct pa_pool *pa_pool_new(const char *name)
 		INIT_LIST_HEAD(&pool->arenas[i]);
 	for (i = 0; i < pa_nr_classes; i++) {
 		if (pa_class_init(pool, &pool->classes[i], i)) {
-			pa_pool_free(pool);
+			pa_pool_delete(pool);
 			return ERR_PTR(-ENOMEM);
 		}
 	}
-
-	mutex_lock(&pa_pools_lock);
-	if (pool_find(name)) {
-		mutex_unlock(&pa_pools_lock);
-		pa_pool_free(pool);
-		return ERR_PTR(-EEXIST);
-	}
-	list_add_tail(&pool->node, &pa_pools);
-	pa_debugfs_add_pool(pool);
-	mutex_unlock(&pa_pools_lock);
 	return pool;
 }
 
 /**
- * pa_pool_free() - tear down a pool, live blocks and all
- * @pool: a pool from pa_pool_new(), registered or not (a half-built pool
- *	is fine)
+ * pa_pool_delete() - tear down a pool, live blocks and all
+ * @pool: a pool from pa_pool_new(), not listed (a half-built pool is fine)
  *
  * Live blocks are freed and reported with their count and requested bytes.
  *
- * Context: process context; takes pa_pools_lock and waits for RCU.
+ * Context: process context; waits for RCU.
  */
-void pa_pool_free(struct pa_pool *pool)
+void pa_pool_delete(struct pa_pool *pool)
 {
 	struct pa_stats st = { };
 	unsigned int i;
 
-	/* The name stays taken until its debugfs directory is gone. */
-	mutex_lock(&pa_pools_lock);
-	list_del_init(&pool->node);
-	pa_debugfs_remove_pool(pool);
-	mutex_unlock(&pa_pools_lock);
-
-	pa_arenas_unmap(pool);
+	pa_arena_unmap_all(pool);
 	/* No lookup can reach the arenas now; wait for those in flight. */
 	synchronize_rcu();
 
 	/* Cached blocks are counted as free, so this counts only leaks. */
-	pa_pool_sum_stats(pool, &st);
+	pa_pool_sum(pool, &st);
 	/* The arenas go whole: cached blocks need not go back to runs. */
-	pa_arenas_free(pool);
+	pa_arena_free_all(pool);
 	pa_large_free_all(pool);
 	for (i = 0; i < pa_nr_classes; i++)
 		pa_class_destroy(&pool->classes[i]);
@@ -133,7 +181,7 @@ void pa_pool_free(struct pa_pool *pool)
 }
 
 /**
- * pa_pool_sum_stats() - add a pool's counters to @st
+ * pa_pool_sum() - add a pool's counters to @st
  * @pool: the pool
  * @st: the sum so far
  *
@@ -143,7 +191,7 @@ void pa_pool_free(struct pa_pool *pool)
  *
  * Context: any context but NMI.
  */
-void pa_pool_sum_stats(struct pa_pool *pool, struct pa_stats *st)
+void pa_pool_sum(struct pa_pool *pool, struct pa_stats *st)
 {
 	unsigned long flags;
 	unsigned int i;
@@ -157,7 +205,7 @@ void pa_pool_sum_stats(struct pa_pool *pool, struct pa_stats *st)
 		/* Half-built pools are summed too, when creation fails. */
 		if (!cls->cache)
 			continue;
-		pa_class_sum(cls, &allocs, &frees, &requested, &cached);
+		pa_cache_sum(cls, &allocs, &frees, &requested, &cached);
 		/* A sum racing with a cross-CPU free can be behind: clamp. */
 		live = allocs > frees ? allocs - frees : 0;
 		st->allocs += allocs;
@@ -166,7 +214,7 @@ void pa_pool_sum_stats(struct pa_pool *pool, struct pa_stats *st)
 		st->live_bytes_requested += max_t(s64, requested, 0);
 		st->live_bytes_allocated += live * cls->size;
 		spin_lock_irqsave(&cls->lock, flags);
-		st->pools_in_use += cls->nr_runs;
+		st->runs_in_use += cls->nr_runs;
 		spin_unlock_irqrestore(&cls->lock, flags);
 	}
 
@@ -181,24 +229,4 @@ void pa_pool_sum_stats(struct pa_pool *pool, struct pa_stats *st)
 	pa_large_sum(pool, st);
 	st->failures += atomic64_read(&pool->failures);
 	st->invalid_frees += atomic64_read(&pool->invalid_frees);
-}
-
-/**
- * pa_report_invalid() - count and report a pointer the allocator refused
- * @pool: the pool whose arena holds it, or NULL for the default pool
- * @what: the entry point that refused it
- * @p: the pointer
- * @caller: the entry point's return address
- *
- * A client's bug must not taint the kernel, so this is a rate-limited
- * pr_err(), not a WARN().
- *
- * Context: any context but NMI.
- */
-void pa_report_invalid(struct pa_pool *pool, const char *what, const void *p,
-		       unsigned long caller)
-{
-	atomic64_inc(&(pool ?: pa_default_pool)->invalid_frees);
-	pr_err_ratelimited("%s(%p) from %pS: not a live block of this allocator, left untouched\n",
-			   what, p, (void *)caller);
 }

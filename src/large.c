@@ -9,24 +9,20 @@
  * Every live large allocation is an entry of one open-addressed hash table
  * (linear probing, keyed by address), so that an allocation and a free add
  * no memory allocation of their own to vmalloc's and vfree's: one lock round
- * trip each.  A chained table with a descriptor per allocation cost 20% on
- * top of vmalloc() at 8 KiB, mostly in allocating and RCU-freeing the
- * descriptors.  pa_large_lock protects the table and every pool's large
+ * trip each.  pa_large_lock protects the table and every pool's large
  * counters; lookups take it too (they are not on any fast path).
  *
  * The table grows before it is half full: in the allocating task when it
  * may sleep, else from a work item.  Entries beyond three quarters of the
  * table are refused (the allocation fails) until it has grown.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/kmemleak.h>
 #include <linux/llist.h>
 #include <linux/hash.h>
 #include <linux/workqueue.h>
-#include "pa_internal.h"
+#include "internal.h"
 
 /* The largest order alloc_pages() accepts; the name changed in 6.8. */
 #ifdef MAX_PAGE_ORDER
@@ -38,7 +34,10 @@
 /* Like kvmalloc(), refuse sizes no sane caller means: they overflow int. */
 #define PA_LARGE_MAX		((size_t)INT_MAX)
 
-/* The first table: 8 KiB of entries, enough for 256 live allocations. */
+/*
+ * The first table: 512 entries of 24 bytes (12 KiB), enough for 256 live
+ * allocations before it grows.
+ */
 #define PA_LARGE_BITS_MIN	9
 
 /* ---- Data -------------------------------------------------------------- */
@@ -267,36 +266,23 @@ static size_t large_forget(struct pa_large *e)
 	return usable;
 }
 
-/* Report a pointer that is neither a live small block nor a large one. */
-static noinline void refuse_pointer(const void *p, const char *what,
-				    unsigned long caller)
-{
-	struct pa_block_info info = { };
-
-	/* Whose arena it is in, if any: the refusal is counted there. */
-	pa_small_query(p, 0, &info);
-	pa_report_invalid(info.pool, what, p, caller);
-}
-
 /* ---- Interface to the entry points ------------------------------------- */
 
 /**
- * pa_alloc_other() - allocate what the small fast path does not serve
+ * pa_large_alloc() - allocate more than small_max bytes
  * @pool: the pool that will own the allocation
- * @size: 0, or more than small_max
+ * @size: more than small_max
  * @gfp: vmalloc is used when it allows blocking, else the page allocator
  *
  * Context: any context but NMI, as @gfp allows.
- * Return: ZERO_SIZE_PTR for a @size of 0, else page-aligned memory or NULL.
+ * Return: page-aligned memory, or NULL (counted in the pool's failures).
  */
-void *pa_alloc_other(struct pa_pool *pool, size_t size, gfp_t gfp)
+void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
 	gfp_t mem = gfp & ~(__GFP_COMP | GFP_ZONEMASK);
 	bool vmapped = gfpflags_allow_blocking(gfp);
 	void *addr = NULL;
 
-	if (!size)
-		return ZERO_SIZE_PTR;
 	if (size > PA_LARGE_MAX)
 		goto fail;
 	/* All of the usable size is mapped, so KASAN lets callers use it. */
@@ -322,42 +308,36 @@ fail:
 }
 
 /**
- * pa_free_other() - free what is not a live small block, or refuse it
- * @p: a pointer the small fast path did not free
- * @what: the entry point the client called, for a report
- * @caller: where it was called from
+ * pa_large_free() - free a large allocation
+ * @p: a pointer in no arena, not NULL or ZERO_SIZE_PTR
  *
- * NULL and ZERO_SIZE_PTR are ignored and a large allocation is freed:
- * removing its table entry is what claims it, so of two racing frees of one
- * pointer only one succeeds.  Anything else is refused and reported.
+ * Removing the table entry is what claims the allocation, so of two racing
+ * frees of one pointer only one succeeds.
  *
  * Context: any context but NMI.
+ * Return: true when @p was a live large allocation and is freed; false when
+ * it is not one, and nothing was done.
  */
-void pa_free_other(const void *p, const char *what, unsigned long caller)
+bool pa_large_free(const void *p)
 {
 	unsigned long flags;
 	struct pa_large *e;
 	size_t usable;
 	bool vmapped;
 
-	if (ZERO_OR_NULL_PTR(p))
-		return;
 	if (!PAGE_ALIGNED(p))
-		goto refuse;
+		return false;
 	spin_lock_irqsave(&pa_large_lock, flags);
 	e = table_find(pa_large_table, (unsigned long)p);
 	if (unlikely(!e)) {
 		spin_unlock_irqrestore(&pa_large_lock, flags);
-		goto refuse;
+		return false;
 	}
 	vmapped = e->vmapped;
 	usable = large_forget(e);
 	spin_unlock_irqrestore(&pa_large_lock, flags);
 	large_release_memory((void *)p, usable, vmapped);
-	return;
-
-refuse:
-	refuse_pointer(p, what, caller);
+	return true;
 }
 
 /**

@@ -2,12 +2,12 @@
 /*
  * pool_alloc: module load and unload, parameters, and the exported API.
  *
- * The entry points are the fast paths of pa_fast.h, inlined; what those do
- * not serve goes to pa_pcpu.c (an empty or full per-CPU cache), to
- * pa_large.c (above small_max) and to pa_pool.c (named pools).
- * pa_internal.h describes the data structures and the lock order.
+ * The entry points dispatch and nothing more: a small request goes to the
+ * per-CPU caches, whose fast paths (cache.h) are inlined here, anything
+ * else to the large path (large.c); named pools are made by pool.c and
+ * shown by debugfs.c.  internal.h describes the data structures, the lock
+ * order and the layers.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -16,8 +16,8 @@
 #include <linux/sched/mm.h>
 #include <linux/err.h>
 #include <kunit/visibility.h>
-#include "pa_internal.h"
-#include "pa_fast.h"
+#include "internal.h"
+#include "cache.h"
 
 /* ---- Parameters -------------------------------------------------------- */
 
@@ -38,7 +38,7 @@ static int small_max_set(const char *val, const struct kernel_param *kp)
 		       v, PA_SMALL_MAX_MIN, PA_SMALL_MAX_MAX);
 		return -EINVAL;
 	}
-	if (!pa_small_max_is_class(v)) {
+	if (!pa_class_is_boundary(v)) {
 		pr_err("small_max=%u is not a size class (multiples of 64 up to 1024, of 128 above)\n",
 		       v);
 		return -EINVAL;
@@ -60,14 +60,76 @@ MODULE_PARM_DESC(small_max,
 
 /* ---- Internals --------------------------------------------------------- */
 
-static enum pa_lookup block_query(const void *p, size_t resize,
-				  struct pa_block_info *info)
+struct pa_pool *pa_default_pool;
+
+/* A request of 0 bytes, or of more than small_max. */
+static noinline void *alloc_not_small(struct pa_pool *pool, size_t size,
+				      gfp_t gfp)
 {
-	enum pa_lookup found = pa_small_query(p, resize, info);
+	if (!size)
+		return ZERO_SIZE_PTR;
+	return pa_large_alloc(pool, size, gfp);
+}
+
+static __always_inline void *alloc_block(struct pa_pool *pool, size_t size,
+					 gfp_t gfp)
+{
+	might_alloc(gfp);
+	/* One compare for both: a @size of 0 wraps around. */
+	if (unlikely(size - 1 >= pa_small_max))
+		return alloc_not_small(pool, size, gfp);
+	return pa_cache_alloc(pool, size, gfp);
+}
+
+/* A pointer in no arena: NULL, a large block, or one to refuse. */
+static noinline void free_not_small(const void *p, const char *what,
+				    unsigned long caller)
+{
+	if (ZERO_OR_NULL_PTR(p) || pa_large_free(p))
+		return;
+	pa_report_invalid(pa_default_pool, what, p, caller);
+}
+
+static __always_inline void free_block(const void *p, const char *what,
+				       unsigned long caller)
+{
+	if (unlikely(!pa_cache_free(p, what, caller)))
+		free_not_small(p, what, caller);
+}
+
+static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
+{
+	enum pa_lookup found = pa_cache_query(p, info);
 
 	if (found == PA_NOT_OURS)
-		found = pa_large_query(p, resize, info);
+		found = pa_large_query(p, 0, info);
 	return found;
+}
+
+/* List @pool and give it its debugfs directory, or delete it. */
+static struct pa_pool *pool_register(struct pa_pool *pool)
+{
+	int err;
+
+	pa_pool_lock();
+	err = pa_pool_link(pool);
+	if (!err)
+		pa_debugfs_add_pool(pool);
+	pa_pool_unlock();
+	if (err) {
+		pa_pool_delete(pool);
+		return ERR_PTR(err);
+	}
+	return pool;
+}
+
+/* Undo pool_register(); the name stays taken until the directory is gone. */
+static void pool_unregister(struct pa_pool *pool)
+{
+	pa_pool_lock();
+	pa_pool_unlink(pool);
+	pa_debugfs_remove_pool(pool);
+	pa_pool_unlock();
 }
 
 /* ---- Public interface -------------------------------------------------- */
@@ -88,7 +150,7 @@ static enum pa_lookup block_query(const void *p, size_t resize,
  */
 void *pa_pool_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
-	return pa_alloc_fast(pool ?: pa_default_pool, size, gfp);
+	return alloc_block(pool ?: pa_default_pool, size, gfp);
 }
 EXPORT_SYMBOL_GPL(pa_pool_alloc);
 
@@ -103,7 +165,7 @@ EXPORT_SYMBOL_GPL(pa_pool_alloc);
  */
 void *pa_pool_zalloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
-	return pa_alloc_fast(pool ?: pa_default_pool, size, gfp | __GFP_ZERO);
+	return alloc_block(pool ?: pa_default_pool, size, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(pa_pool_zalloc);
 
@@ -117,7 +179,7 @@ EXPORT_SYMBOL_GPL(pa_pool_zalloc);
  */
 void *pa_alloc(size_t size, gfp_t gfp)
 {
-	return pa_alloc_fast(pa_default_pool, size, gfp);
+	return alloc_block(pa_default_pool, size, gfp);
 }
 EXPORT_SYMBOL_GPL(pa_alloc);
 
@@ -131,7 +193,7 @@ EXPORT_SYMBOL_GPL(pa_alloc);
  */
 void *pa_zalloc(size_t size, gfp_t gfp)
 {
-	return pa_alloc_fast(pa_default_pool, size, gfp | __GFP_ZERO);
+	return alloc_block(pa_default_pool, size, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(pa_zalloc);
 
@@ -152,7 +214,7 @@ void *pa_calloc(size_t n, size_t size, gfp_t gfp)
 		atomic64_inc(&pa_default_pool->failures);
 		return NULL;
 	}
-	return pa_alloc_fast(pa_default_pool, bytes, gfp | __GFP_ZERO);
+	return alloc_block(pa_default_pool, bytes, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(pa_calloc);
 
@@ -177,17 +239,23 @@ EXPORT_SYMBOL_GPL(pa_calloc);
 void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
 {
 	struct pa_block_info info = { };
+	enum pa_lookup found;
 	void *q;
 
 	if (ZERO_OR_NULL_PTR(p))
-		return pa_alloc_fast(pa_default_pool, new_size, gfp);
+		return alloc_block(pa_default_pool, new_size, gfp);
 	might_alloc(gfp);
 	if (!new_size) {
-		pa_free_fast(p, "pa_realloc", _RET_IP_);
+		free_block(p, "pa_realloc", _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
-	if (block_query(p, new_size, &info) != PA_LIVE) {
-		pa_report_invalid(info.pool, "pa_realloc", p, _RET_IP_);
+	/* A pointer into an arena that is not a live block is refused there. */
+	found = pa_cache_resize(p, new_size, &info, "pa_realloc", _RET_IP_);
+	if (found == PA_BAD)
+		return NULL;
+	if (found == PA_NOT_OURS &&
+	    pa_large_query(p, new_size, &info) != PA_LIVE) {
+		pa_report_invalid(pa_default_pool, "pa_realloc", p, _RET_IP_);
 		return NULL;
 	}
 	if (new_size <= info.usable) {
@@ -203,11 +271,11 @@ void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
 		return (void *)p;
 	}
 
-	q = pa_alloc_fast(info.pool, new_size, gfp);
+	q = alloc_block(info.pool, new_size, gfp);
 	if (!q)
 		return NULL;
 	memcpy(q, p, info.usable);
-	pa_free_fast(p, "pa_realloc", _RET_IP_);
+	free_block(p, "pa_realloc", _RET_IP_);
 	return q;
 }
 EXPORT_SYMBOL_GPL(pa_realloc);
@@ -225,7 +293,7 @@ EXPORT_SYMBOL_GPL(pa_realloc);
  */
 void pa_free(const void *p)
 {
-	pa_free_fast(p, "pa_free", _RET_IP_);
+	free_block(p, "pa_free", _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_free);
 
@@ -242,7 +310,7 @@ size_t pa_usable_size(const void *p)
 {
 	struct pa_block_info info;
 
-	if (ZERO_OR_NULL_PTR(p) || block_query(p, 0, &info) != PA_LIVE)
+	if (ZERO_OR_NULL_PTR(p) || block_query(p, &info) != PA_LIVE)
 		return 0;
 	return info.usable;
 }
@@ -260,7 +328,7 @@ bool pa_owns(const void *p)
 {
 	struct pa_block_info info;
 
-	return !ZERO_OR_NULL_PTR(p) && block_query(p, 0, &info) == PA_LIVE;
+	return !ZERO_OR_NULL_PTR(p) && block_query(p, &info) == PA_LIVE;
 }
 EXPORT_SYMBOL_GPL(pa_owns);
 
@@ -276,10 +344,15 @@ EXPORT_SYMBOL_GPL(pa_owns);
  */
 struct pa_pool *pa_pool_create(const char *name, unsigned int flags)
 {
+	struct pa_pool *pool;
+
 	might_sleep();
 	if (flags & ~PA_POOL_FLAGS_VALID || !pa_pool_name_valid(name))
 		return ERR_PTR(-EINVAL);
-	return pa_pool_new(name);
+	pool = pa_pool_new(name);
+	if (IS_ERR(pool))
+		return pool;
+	return pool_register(pool);
 }
 EXPORT_SYMBOL_GPL(pa_pool_create);
 
@@ -300,7 +373,8 @@ void pa_pool_destroy(struct pa_pool *pool)
 	/* Clients cannot name the default pool; only unload destroys it. */
 	if (WARN_ON_ONCE(pool == pa_default_pool))
 		return;
-	pa_pool_free(pool);
+	pool_unregister(pool);
+	pa_pool_delete(pool);
 }
 EXPORT_SYMBOL_GPL(pa_pool_destroy);
 
@@ -314,7 +388,7 @@ EXPORT_SYMBOL_GPL(pa_pool_destroy);
 void pa_pool_stats(struct pa_pool *pool, struct pa_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	pa_pool_sum_stats(pool ?: pa_default_pool, out);
+	pa_pool_sum(pool ?: pa_default_pool, out);
 }
 EXPORT_SYMBOL_GPL(pa_pool_stats);
 
@@ -324,7 +398,7 @@ static int __init pa_init(void)
 {
 	int err;
 
-	err = pa_classes_init(pa_param_small_max);
+	err = pa_class_table_init(pa_param_small_max);
 	if (WARN_ON_ONCE(err))
 		return err;
 	pa_map_init();
@@ -333,6 +407,8 @@ static int __init pa_init(void)
 		return err;
 	pa_debugfs_init();
 	pa_default_pool = pa_pool_new("default");
+	if (!IS_ERR(pa_default_pool))
+		pa_default_pool = pool_register(pa_default_pool);
 	if (IS_ERR(pa_default_pool)) {
 		err = PTR_ERR(pa_default_pool);
 		goto err_remove_debugfs;
@@ -345,7 +421,8 @@ static int __init pa_init(void)
 	return 0;
 
 err_free_default:
-	pa_pool_free(pa_default_pool);
+	pool_unregister(pa_default_pool);
+	pa_pool_delete(pa_default_pool);
 err_remove_debugfs:
 	pa_debugfs_exit();
 	pa_large_exit();
@@ -360,12 +437,13 @@ static void __exit pa_exit(void)
 	pa_reclaim_exit();
 	/* Pools their clients left behind are reported and freed. */
 	for (;;) {
-		mutex_lock(&pa_pools_lock);
-		pool = list_first_entry_or_null(&pa_pools, struct pa_pool, node);
-		mutex_unlock(&pa_pools_lock);
+		pa_pool_lock();
+		pool = pa_pool_next(NULL);
+		pa_pool_unlock();
 		if (!pool)
 			break;
-		pa_pool_free(pool);
+		pool_unregister(pool);
+		pa_pool_delete(pool);
 	}
 	pa_large_exit();
 	pa_map_exit();

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU caches: everything but the fast paths (those are in pa_fast.h).
+ * Per-CPU caches: everything but the fast paths (those are in cache.h).
  *
  * An empty cache is refilled with PA_CACHE_BATCH blocks from the class's
  * fullest runs; a full one gives its PA_CACHE_BATCH oldest blocks back to
  * their runs; an empty class grows by a run; an interrupt that finds its
- * cache busy goes to the runs directly.  Also here: resizing in place,
- * draining caches, and adding up the per-CPU counters.
+ * cache busy goes to the runs directly.  Also here: refusing a pointer into
+ * an arena, resizing in place, draining caches, and adding up the per-CPU
+ * counters.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/percpu.h>
+#include <linux/smp.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
-#include "pa_internal.h"
-#include "pa_fast.h"
+#include "internal.h"
+#include "cache.h"
 
 /* ---- Internals --------------------------------------------------------- */
 
@@ -23,7 +23,7 @@ static struct pa_blocks cache_blocks(struct pa_cpu_cache *c,
 				     unsigned int first)
 {
 	return (struct pa_blocks) {
-		.block = c->block + first, .slot = c->slot + first,
+		.block = c->block + first, .entry = c->entry + first,
 		.run = c->run + first,
 	};
 }
@@ -41,7 +41,7 @@ static void cache_flush_oldest(struct pa_class *cls, struct pa_cpu_cache *c)
 	c->count -= PA_CACHE_BATCH;
 	for (i = 0; i < c->count; i++) {
 		c->block[i] = c->block[i + PA_CACHE_BATCH];
-		c->slot[i] = c->slot[i + PA_CACHE_BATCH];
+		c->entry[i] = c->entry[i + PA_CACHE_BATCH];
 		c->run[i] = c->run[i + PA_CACHE_BATCH];
 	}
 }
@@ -90,19 +90,19 @@ static void *cache_hand_out(struct pa_class *cls, struct pa_cpu_cache *c,
 	pa_cache_release(c);
 	preempt_enable();
 	if (want_init_on_alloc(gfp))
-		pa_block_zero(block, cls->size);
+		pa_cache_zero(block, cls->size);
 	return block;
 }
 
 /* Record a block handed out past the caches. */
-static void *direct_hand_out(struct pa_class *cls, void *block, void *slot,
+static void *direct_hand_out(struct pa_class *cls, void *block, void *entry,
 			     size_t size, gfp_t gfp)
 {
-	pa_slot_store(slot, cls->wide, size);
+	pa_run_entry_store(entry, cls->wide, size);
 	atomic64_inc(&cls->direct_allocs);
 	atomic64_add(size, &cls->direct_requested);
 	if (want_init_on_alloc(gfp))
-		pa_block_zero(block, cls->size);
+		pa_cache_zero(block, cls->size);
 	return block;
 }
 
@@ -117,10 +117,10 @@ static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
 	struct pa_cpu_cache *c;
 	struct pa_run *run;
 	struct pa_blocks one;
-	void *block, *slot;
+	void *block, *entry;
 	unsigned int n;
 
-	run = pa_class_grow(cls->pool, cls, gfp);
+	run = pa_class_grow(cls, gfp);
 	if (!run) {
 		atomic64_inc(&cls->pool->failures);
 		return NULL;
@@ -130,10 +130,10 @@ static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
 	if (unlikely(!pa_cache_claim(c))) {
 		preempt_enable();
 		one = (struct pa_blocks) {
-			.block = &block, .slot = &slot, .run = &run,
+			.block = &block, .entry = &entry, .run = &run,
 		};
 		pa_class_add_run(cls, run, one, 1);
-		return direct_hand_out(cls, block, slot, size, gfp);
+		return direct_hand_out(cls, block, entry, size, gfp);
 	}
 	/* An interrupt may have filled the cache meanwhile: make room. */
 	if (c->count > PA_CACHE_SIZE - PA_CACHE_BATCH)
@@ -148,7 +148,7 @@ static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
 /* ---- Interface to the fast paths --------------------------------------- */
 
 /**
- * pa_alloc_refill() - allocate when this CPU's cache of the class is empty
+ * pa_cache_refill() - allocate when this CPU's cache of the class is empty
  * @cls: the class
  * @c: this CPU's cache of it, claimed and empty
  * @size: bytes requested
@@ -157,10 +157,10 @@ static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
  * Refills the cache from the class's fullest runs, or from a new run when
  * the class has no free block, and hands out a block.
  *
- * Context: preemption disabled by pa_alloc_fast(), @c claimed; both undone.
+ * Context: preemption disabled by pa_cache_alloc(), @c claimed; both undone.
  * Return: the block, zeroed as @gfp and init_on_alloc ask, or NULL.
  */
-void *pa_alloc_refill(struct pa_class *cls, struct pa_cpu_cache *c,
+void *pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 		      size_t size, gfp_t gfp)
 {
 	c->count = pa_class_take(cls, cache_blocks(c, 0), PA_CACHE_BATCH);
@@ -174,7 +174,7 @@ void *pa_alloc_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 }
 
 /**
- * pa_alloc_direct() - allocate past a cache that is busy
+ * pa_cache_alloc_direct() - allocate past a cache that is busy
  * @cls: the class
  * @size: bytes requested
  * @gfp: allocation flags
@@ -182,104 +182,158 @@ void *pa_alloc_refill(struct pa_class *cls, struct pa_cpu_cache *c,
  * An interrupt came while this CPU's cache was being changed: take one
  * block straight from the runs (or a new run) instead.
  *
- * Context: an interrupt; preemption disabled by pa_alloc_fast(), undone.
+ * Context: an interrupt; preemption disabled by pa_cache_alloc(), undone.
  * Return: the block, zeroed as @gfp and init_on_alloc ask, or NULL.
  */
-void *pa_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp)
+void *pa_cache_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp)
 {
 	struct pa_run *run;
-	void *block, *slot;
-	struct pa_blocks one = { .block = &block, .slot = &slot, .run = &run };
+	void *block, *entry;
+	struct pa_blocks one = { .block = &block, .entry = &entry, .run = &run };
 
 	preempt_enable();
 	if (!pa_class_take(cls, one, 1))
 		return alloc_from_new_run(cls, size, gfp);
-	return direct_hand_out(cls, block, slot, size, gfp);
+	return direct_hand_out(cls, block, entry, size, gfp);
 }
 
 /**
- * pa_free_push_slow() - put a freed block on a full cache, or wipe it first
+ * pa_cache_free_slow() - put a freed block on a full cache, or wipe it first
  * @cls: its class
  * @c: this CPU's cache of it, claimed
  * @block: the block, whose state entry the caller cleared
- * @slot: that entry
+ * @entry: that entry
  * @run: its run
  * @requested: the size its state entry recorded
  *
- * Context: preemption disabled by pa_free_fast(), @c claimed; both undone.
+ * Context: preemption disabled by pa_cache_free(), @c claimed; both undone.
  */
-void pa_free_push_slow(struct pa_class *cls, struct pa_cpu_cache *c,
-		       void *block, void *slot, struct pa_run *run,
-		       unsigned long requested)
+void pa_cache_free_slow(struct pa_class *cls, struct pa_cpu_cache *c,
+			void *block, void *entry, struct pa_run *run,
+			unsigned long requested)
 {
 	if (want_init_on_free())
-		pa_block_zero(block, cls->size);
+		pa_cache_zero(block, cls->size);
 	if (c->count == PA_CACHE_SIZE)
 		cache_flush_oldest(cls, c);
-	pa_cache_push(c, block, slot, run, requested);
+	pa_cache_push(c, block, entry, run, requested);
 	pa_cache_release(c);
 	preempt_enable();
 }
 
 /**
- * pa_free_direct() - free past a cache that is busy
+ * pa_cache_free_direct() - free past a cache that is busy
  * @cls: the block's class
  * @block: the block, whose state entry the caller cleared
- * @slot: that entry
+ * @entry: that entry
  * @run: its run
  * @requested: the size its state entry recorded
  *
  * An interrupt came while this CPU's cache was being changed: the block
  * goes straight back to its run.
  *
- * Context: an interrupt; preemption disabled by pa_free_fast(), undone.
+ * Context: an interrupt; preemption disabled by pa_cache_free(), undone.
  */
-void pa_free_direct(struct pa_class *cls, void *block, void *slot,
-		    struct pa_run *run, unsigned long requested)
+void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
+			  struct pa_run *run, unsigned long requested)
 {
-	struct pa_blocks one = { .block = &block, .slot = &slot, .run = &run };
+	struct pa_blocks one = { .block = &block, .entry = &entry, .run = &run };
 
 	preempt_enable();
 	if (want_init_on_free())
-		pa_block_zero(block, cls->size);
+		pa_cache_zero(block, cls->size);
 	pa_class_flush(cls, one, 1);
 	atomic64_inc(&cls->direct_frees);
 	atomic64_sub(requested, &cls->direct_requested);
 }
 
+/**
+ * pa_cache_refuse() - count and report a pointer into an arena that is not
+ * a live block's start
+ * @run: the run it is in
+ * @p: the pointer
+ * @what: the entry point the client called
+ * @caller: where it was called from
+ *
+ * Counted in the pool while the lookup's RCU read-side section still keeps
+ * that pool alive: a stray free racing pa_pool_destroy() must not write
+ * into a freed pool.
+ *
+ * Context: preemption disabled by pa_cache_free(), undone.
+ */
+void pa_cache_refuse(struct pa_run *run, const void *p, const char *what,
+		     unsigned long caller)
+{
+	pa_report_invalid(run->arena->pool, what, p, caller);
+	preempt_enable();
+}
+
 /* ---- Interface to the entry points and the drains --------------------- */
 
-/**
- * pa_small_query() - describe, and optionally resize, the block at @p
- * @p: any pointer but NULL
- * @resize: when non-zero and no larger than the block, the new request size
- *	to record for it
- * @info: filled in for a live block
- *
- * Context: any context but NMI.
- * Return: PA_LIVE, PA_BAD when @p is in an arena but is not the start of a
- * live block (or lost a race to change it), PA_NOT_OURS otherwise;
- * @info->requested is the size before any resize.
+/*
+ * Look @p up and, when @resize fits its block, record the new request.  A
+ * pointer into an arena that is not a live block is refused when @what
+ * names an entry point.
  */
-enum pa_lookup pa_small_query(const void *p, size_t resize,
-			      struct pa_block_info *info)
+static enum pa_lookup cache_lookup(const void *p, size_t resize,
+				   struct pa_block_info *info,
+				   const char *what, unsigned long caller)
 {
 	enum pa_lookup found;
 	struct pa_class *cls;
 
 	/* The RCU read-side section the lookup needs. */
 	preempt_disable();
-	found = pa_block_find(p, info);
+	found = pa_run_find(p, info);
 	if (found == PA_LIVE && resize && resize <= info->usable) {
 		cls = &info->pool->classes[info->class];
-		if (pa_slot_cmpxchg(info->slot, cls->wide, info->requested,
-				    resize))
+		if (pa_run_entry_cmpxchg(info->entry, cls->wide,
+					 info->requested, resize))
 			adjust_requested(cls, (s64)resize - (s64)info->requested);
 		else
 			found = PA_BAD;
 	}
+	if (found == PA_BAD && what)
+		pa_report_invalid(info->pool, what, p, caller);
 	preempt_enable();
 	return found;
+}
+
+/**
+ * pa_cache_query() - describe the small block at @p
+ * @p: any pointer but NULL
+ * @info: filled in for a live block
+ *
+ * Context: any context but NMI.
+ * Return: PA_LIVE, PA_BAD when @p is in an arena but is not the start of a
+ * live block, PA_NOT_OURS otherwise.
+ */
+enum pa_lookup pa_cache_query(const void *p, struct pa_block_info *info)
+{
+	return cache_lookup(p, 0, info, NULL, 0);
+}
+
+/**
+ * pa_cache_resize() - describe the small block at @p and, when @size fits
+ * it, record @size as its request
+ * @p: any pointer but NULL
+ * @size: the new request size, not 0
+ * @info: filled in for a live block; @info->requested is the size before
+ *	any resize
+ * @what: the entry point the client called, for a report
+ * @caller: where it was called from
+ *
+ * A pointer into an arena that is not a live block's start, or that lost a
+ * race to change it, is refused: counted and reported.
+ *
+ * Context: any context but NMI.
+ * Return: PA_LIVE, PA_BAD (refused), or PA_NOT_OURS when @p is in no arena.
+ */
+enum pa_lookup pa_cache_resize(const void *p, size_t size,
+			       struct pa_block_info *info, const char *what,
+			       unsigned long caller)
+{
+	return cache_lookup(p, size, info, what, caller);
 }
 
 /**
@@ -334,6 +388,50 @@ void pa_cache_drain_cpu(struct pa_pool *pool, unsigned int cpu)
 				per_cpu_ptr(pool->classes[i].cache, cpu));
 }
 
+/*
+ * A drain IPI that lands in the middle of an operation on a cache leaves
+ * that cache alone; the operation ends as soon as the IPI returns, so the
+ * next try finds it free.  Enough tries that a drain effectively never
+ * leaves a block behind.
+ */
+#define PA_DRAIN_TRIES		8
+
+struct drain_request {
+	struct pa_pool *pool;
+	atomic_t busy;			/* caches left alone */
+};
+
+static void drain_this_cpu(void *arg)
+{
+	struct drain_request *req = arg;
+
+	atomic_add(pa_cache_drain_local(req->pool, false), &req->busy);
+}
+
+/**
+ * pa_cache_drain_all() - flush every CPU's cached blocks of @pool to its runs
+ * @pool: the pool
+ *
+ * Empty runs go back to their arenas; arenas are kept or freed as usual.
+ * Best effort while the pool is in use: a free that is under way on some
+ * CPU may put a block in its cache just after the drain passed there.
+ *
+ * Context: process context with interrupts enabled.
+ */
+void pa_cache_drain_all(struct pa_pool *pool)
+{
+	struct drain_request req = { .pool = pool };
+	unsigned int tries;
+
+	for (tries = 0; tries < PA_DRAIN_TRIES; tries++) {
+		atomic_set(&req.busy, 0);
+		on_each_cpu(drain_this_cpu, &req, 1);
+		if (!atomic_read(&req.busy))
+			return;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(pa_cache_drain_all);
+
 /**
  * pa_cache_count() - how many blocks of @pool the caches hold
  * @pool: the pool
@@ -355,7 +453,7 @@ unsigned long pa_cache_count(struct pa_pool *pool)
 EXPORT_SYMBOL_IF_KUNIT(pa_cache_count);
 
 /**
- * pa_class_sum() - add up a class's per-CPU counters
+ * pa_cache_sum() - add up a class's per-CPU counters
  * @cls: the class
  * @allocs: blocks allocated
  * @frees: blocks freed
@@ -364,7 +462,7 @@ EXPORT_SYMBOL_IF_KUNIT(pa_cache_count);
  *
  * Context: any context.  Each counter is exact when the pool is quiet.
  */
-void pa_class_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
+void pa_cache_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
 		  s64 *requested, unsigned long *cached)
 {
 	s64 sum = atomic64_read(&cls->direct_allocs);

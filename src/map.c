@@ -18,8 +18,8 @@
  * before its descriptor is freed after an RCU grace period.
  */
 #include <linux/slab.h>
-#include "pa_internal.h"
-#include "pa_lookup.h"
+#include "internal.h"
+#include "map.h"
 
 struct pa_map_mid *pa_map_top[1 << PA_MAP_TOP_BITS];
 struct pa_map_mid pa_map_none_mid;

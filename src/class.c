@@ -1,21 +1,112 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Runs of a size class: taking blocks out of them in batches for the per-CPU
- * caches, putting blocks back, and finding the run of a pointer.
+ * Size classes: the table from a request size to its class, and the runs of
+ * each class.
  *
- * A class refills from the fullest of its partially used runs, so that the
- * emptiest runs drain and go back to their arena.  A run moves between the
- * fullness lists only when it crosses a quarter, which keeps the choice O(1).
+ * Up to 512 bytes the classes are pymalloc's 64-bit ones: every multiple of
+ * 16.  Above, each class is an eighth larger than the one before (so no
+ * request is rounded up by more than 12.5%), in steps of at most
+ * PA_COARSE_STEP_MAX bytes, up to small_max.  The table is built once at load
+ * from small_max; lookup is one load indexed by size / 16, which gives the
+ * class's place in a pool (pa_class_for()).
+ *
+ * A class hands blocks to the per-CPU caches in batches and takes them back
+ * (cache.c).  It refills from the fullest of its partially used runs, so that
+ * the emptiest runs drain and go back to their arena.  A run moves between
+ * the fullness lists only when it crosses a quarter, which keeps the choice
+ * O(1).
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
+#include <linux/kernel.h>
+#include <linux/errno.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/string.h>
-#include "pa_internal.h"
-#include "pa_lookup.h"
+#include <kunit/visibility.h>
+#include "internal.h"
+#include "run.h"
 
-/* ---- Internals --------------------------------------------------------- */
+/* ---- The class table ------------------------------------------------- */
+
+/* pymalloc's last class, and where the coarse classes start. */
+#define PA_FINE_MAX	512
+
+unsigned int pa_small_max;
+EXPORT_SYMBOL_IF_KUNIT(pa_small_max);
+unsigned int pa_nr_classes;
+EXPORT_SYMBOL_IF_KUNIT(pa_nr_classes);
+unsigned int pa_class_size[PA_MAX_CLASSES];
+EXPORT_SYMBOL_IF_KUNIT(pa_class_size);
+u16 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
+EXPORT_SYMBOL_IF_KUNIT(pa_size_to_class);
+
+/*
+ * The step from a coarse class of @size bytes to the next: an eighth of the
+ * power of two at or below it, so the eight classes of each doubling are
+ * evenly spaced, capped at PA_COARSE_STEP_MAX.
+ */
+static unsigned int coarse_step(unsigned int size)
+{
+	return min_t(unsigned int, rounddown_pow_of_two(size) / 8,
+		     PA_COARSE_STEP_MAX);
+}
+
+/**
+ * pa_class_is_boundary() - whether @size can be the largest class
+ * @size: a proposed small_max
+ *
+ * Return: true when @size is in range and one of the class sizes.
+ */
+bool pa_class_is_boundary(unsigned int size)
+{
+	unsigned int c;
+
+	if (size < PA_SMALL_MAX_MIN || size > PA_SMALL_MAX_MAX)
+		return false;
+	for (c = PA_FINE_MAX; c < size; c += coarse_step(c))
+		;
+	return c == size;
+}
+
+/**
+ * pa_class_table_init() - build the class table for @small_max
+ * @small_max: largest request served from runs; a class boundary in
+ *	[PA_SMALL_MAX_MIN, PA_SMALL_MAX_MAX]
+ *
+ * Return: 0, or -EINVAL when @small_max is out of range or not a class
+ * boundary.
+ */
+int pa_class_table_init(unsigned int small_max)
+{
+	unsigned int size, n = 0, i;
+
+	if (small_max < PA_SMALL_MAX_MIN || small_max > PA_SMALL_MAX_MAX)
+		return -EINVAL;
+
+	for (size = PA_ALIGN; size <= PA_FINE_MAX; size += PA_ALIGN)
+		pa_class_size[n++] = size;
+	for (size = PA_FINE_MAX + coarse_step(PA_FINE_MAX); size <= small_max;
+	     size += coarse_step(size)) {
+		if (WARN_ON_ONCE(n == PA_MAX_CLASSES))
+			return -EINVAL;
+		pa_class_size[n++] = size;
+	}
+	if (pa_class_size[n - 1] != small_max)
+		return -EINVAL;
+
+	for (i = 0, size = PA_ALIGN; size <= small_max; size += PA_ALIGN) {
+		while (pa_class_size[i] < size)
+			i++;
+		pa_size_to_class[size >> PA_ALIGN_SHIFT] =
+			offsetof(struct pa_pool, classes) +
+			i * sizeof(struct pa_class);
+	}
+	pa_nr_classes = n;
+	pa_small_max = small_max;
+	return 0;
+}
+
+/* ---- Runs of a class ------------------------------------------------- */
 
 static unsigned int run_group(const struct pa_run *run)
 {
@@ -98,14 +189,14 @@ static unsigned int run_take_blocks(struct pa_class *cls, struct pa_run *run,
 			/* init_on_free wiped it before the link went in. */
 			if (wipe)
 				*(void **)block = NULL;
-			index = pa_block_index((unsigned long)block - base,
-					       state->recip);
+			index = pa_run_block_index((unsigned long)block -
+						   base, state->recip);
 		} else {
 			index = run->nr_carved++;
 			block = (void *)(base + index * cls->size);
 		}
 		to.block[--top] = block;
-		to.slot[top] = state->data + (index << state->wide);
+		to.entry[top] = state->data + (index << state->wide);
 		to.run[top] = run;
 	}
 	run->nr_used += n;
@@ -147,10 +238,10 @@ static void run_release(struct pa_run *run)
 	RCU_INIT_POINTER(run->state, NULL);
 	/* A lockless lookup may still be reading it. */
 	kfree_rcu(state, rcu);
-	pa_run_put(run);
+	pa_arena_put_run(run);
 }
 
-/* ---- Interface to the caches ------------------------------------------- */
+/* ---- Interface to the caches and pools ------------------------------- */
 
 /**
  * pa_class_init() - set up an empty size class
@@ -224,7 +315,7 @@ unsigned int pa_class_take(struct pa_class *cls, struct pa_blocks to,
 	if (unlikely(left)) {
 		for (i = 0; i < n - left; i++) {
 			to.block[i] = to.block[i + left];
-			to.slot[i] = to.slot[i + left];
+			to.entry[i] = to.entry[i + left];
 			to.run[i] = to.run[i + left];
 		}
 	}
@@ -261,8 +352,7 @@ void pa_class_flush(struct pa_class *cls, struct pa_blocks from,
 
 /**
  * pa_class_grow() - add a new run to a class
- * @pool: the pool whose arenas to use
- * @cls: the class
+ * @cls: the class; its pool's arenas give the run
  * @gfp: how pages may be allocated
  *
  * Context: any context but NMI, as @gfp allows; interrupts enabled when
@@ -270,8 +360,7 @@ void pa_class_flush(struct pa_class *cls, struct pa_blocks from,
  * Return: the run, not yet on the class lists (pa_class_add_run() puts it
  * there), or NULL.
  */
-struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
-			     gfp_t gfp)
+struct pa_run *pa_class_grow(struct pa_class *cls, gfp_t gfp)
 {
 	unsigned int nr_blocks = PA_RUN_SIZE / cls->size;
 	/* An entry past the last block when the size leaves slack. */
@@ -279,13 +368,13 @@ struct pa_run *pa_class_grow(struct pa_pool *pool, struct pa_class *cls,
 	struct pa_run_state *state;
 	struct pa_run *run;
 
-	run = pa_run_get(pool, gfp);
+	run = pa_arena_take_run(cls->pool, gfp);
 	if (!run)
 		return NULL;
 	state = kzalloc(struct_size(state, data, nr_entries << cls->wide),
 			pa_meta_gfp(gfp));
 	if (!state) {
-		pa_run_put(run);
+		pa_arena_put_run(run);
 		return NULL;
 	}
 	state->cls = cls;

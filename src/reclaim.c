@@ -11,15 +11,12 @@
  * Runs that become empty go back to their arena, and arenas that become
  * empty to the page allocator, through the usual paths.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
+#include <linux/atomic.h>
 #include <linux/cpuhotplug.h>
-#include <linux/mutex.h>
 #include <linux/shrinker.h>
 #include <linux/smp.h>
 #include <linux/workqueue.h>
-#include <kunit/visibility.h>
-#include "pa_internal.h"
+#include "internal.h"
 
 /* ---- Data -------------------------------------------------------------- */
 
@@ -41,10 +38,10 @@ static void reap_fn(struct work_struct *work)
 	struct pa_pool *pool;
 
 	/* Pool creation holds the lock across allocations: never wait on it. */
-	if (mutex_trylock(&pa_pools_lock)) {
-		list_for_each_entry(pool, &pa_pools, node)
+	if (pa_pool_trylock()) {
+		for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
 			pa_cache_drain_local(pool, true);
-		mutex_unlock(&pa_pools_lock);
+		pa_pool_unlock();
 	}
 	queue_delayed_work_on(reaper->cpu, system_wq, &reaper->work,
 			      PA_REAP_INTERVAL);
@@ -71,45 +68,11 @@ static int pa_cpu_dead(unsigned int cpu)
 {
 	struct pa_pool *pool;
 
-	mutex_lock(&pa_pools_lock);
-	list_for_each_entry(pool, &pa_pools, node)
+	pa_pool_lock();
+	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
 		pa_cache_drain_cpu(pool, cpu);
-	mutex_unlock(&pa_pools_lock);
+	pa_pool_unlock();
 	return 0;
-}
-
-/*
- * A drain IPI that lands in the middle of an operation on a cache leaves
- * that cache alone; the operation ends as soon as the IPI returns, so the
- * next try finds it free.  Enough tries that a drain effectively never
- * leaves a block behind.
- */
-#define PA_DRAIN_TRIES		8
-
-struct drain_request {
-	struct pa_pool *pool;
-	atomic_t busy;			/* caches left alone */
-};
-
-static void drain_this_cpu(void *arg)
-{
-	struct drain_request *req = arg;
-
-	atomic_add(pa_cache_drain_local(req->pool, false), &req->busy);
-}
-
-/* Drain every CPU's caches of @pool, trying again for busy ones. */
-static void drain_all_cpus(struct pa_pool *pool)
-{
-	struct drain_request req = { .pool = pool };
-	unsigned int tries;
-
-	for (tries = 0; tries < PA_DRAIN_TRIES; tries++) {
-		atomic_set(&req.busy, 0);
-		on_each_cpu(drain_this_cpu, &req, 1);
-		if (!atomic_read(&req.busy))
-			return;
-	}
 }
 
 /* Objects: blocks in the caches and pages of empty arenas, both freeable. */
@@ -119,11 +82,11 @@ static unsigned long pa_shrink_count(struct shrinker *shrinker,
 	unsigned long objects = 0;
 	struct pa_pool *pool;
 
-	if (!mutex_trylock(&pa_pools_lock))
+	if (!pa_pool_trylock())
 		return 0;
-	list_for_each_entry(pool, &pa_pools, node)
-		objects += pa_cache_count(pool) + pa_arenas_empty_pages(pool);
-	mutex_unlock(&pa_pools_lock);
+	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
+		objects += pa_cache_count(pool) + pa_arena_empty_pages(pool);
+	pa_pool_unlock();
 	return objects ?: SHRINK_EMPTY;
 }
 
@@ -139,15 +102,15 @@ static unsigned long pa_shrink_scan(struct shrinker *shrinker,
 	struct pa_pool *pool;
 
 	/* Pool creation allocates under the lock: reclaim must not wait. */
-	if (!mutex_trylock(&pa_pools_lock))
+	if (!pa_pool_trylock())
 		return SHRINK_STOP;
-	list_for_each_entry(pool, &pa_pools, node) {
+	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool)) {
 		cached = pa_cache_count(pool);
 		if (cached)
-			drain_all_cpus(pool);
-		freed += cached + pa_arenas_release_empty(pool);
+			pa_cache_drain_all(pool);
+		freed += cached + pa_arena_release_empty(pool);
 	}
-	mutex_unlock(&pa_pools_lock);
+	pa_pool_unlock();
 	return freed ?: SHRINK_STOP;
 }
 
@@ -194,22 +157,6 @@ static void shrinker_stop(void)
 #endif
 
 /* ---- Interface --------------------------------------------------------- */
-
-/**
- * pa_pool_drain() - flush every CPU's cached blocks of @pool to its runs
- * @pool: the pool
- *
- * Empty runs go back to their arenas; arenas are kept or freed as usual.
- * Best effort while the pool is in use: a free that is under way on some
- * CPU may put a block in its cache just after the drain passed there.
- *
- * Context: process context with interrupts enabled.
- */
-void pa_pool_drain(struct pa_pool *pool)
-{
-	drain_all_cpus(pool);
-}
-EXPORT_SYMBOL_IF_KUNIT(pa_pool_drain);
 
 /**
  * pa_reclaim_init() - start the reapers, the hotplug callbacks and the

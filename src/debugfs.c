@@ -11,7 +11,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
-#include "pa_internal.h"
+#include "internal.h"
 
 static struct dentry *pa_debugfs_root;
 static struct dentry *pa_debugfs_pools;
@@ -28,7 +28,7 @@ static const struct {
 	STAT(large_live), STAT(large_bytes),
 	STAT(arenas_current), STAT(arenas_highwater),
 	STAT(arenas_allocated), STAT(arenas_reclaimed),
-	STAT(pools_in_use), STAT(pages_held), STAT(invalid_frees),
+	STAT(runs_in_use), STAT(pages_held), STAT(invalid_frees),
 };
 
 #undef STAT
@@ -49,10 +49,10 @@ static int total_stats_show(struct seq_file *m, void *v)
 	struct pa_stats st = { };
 	struct pa_pool *pool;
 
-	mutex_lock(&pa_pools_lock);
-	list_for_each_entry(pool, &pa_pools, node)
-		pa_pool_sum_stats(pool, &st);
-	mutex_unlock(&pa_pools_lock);
+	pa_pool_lock();
+	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
+		pa_pool_sum(pool, &st);
+	pa_pool_unlock();
 	stats_print(m, &st);
 	return 0;
 }
@@ -62,7 +62,7 @@ static int pool_stats_show(struct seq_file *m, void *v)
 {
 	struct pa_stats st = { };
 
-	pa_pool_sum_stats(m->private, &st);
+	pa_pool_sum(m->private, &st);
 	stats_print(m, &st);
 	return 0;
 }
@@ -86,7 +86,7 @@ static void class_row_add(struct pa_pool *pool, unsigned int i,
 	s64 requested;
 	unsigned int g;
 
-	pa_class_sum(cls, &allocs, &frees, &requested, &cached);
+	pa_cache_sum(cls, &allocs, &frees, &requested, &cached);
 	row->used += allocs - frees;
 	row->cached += cached;
 	row->allocs += allocs;
@@ -117,7 +117,7 @@ static_assert(PA_FULLNESS_GROUPS == 4);
 static void classes_header(struct seq_file *m)
 {
 	seq_printf(m, "%5s %5s %6s %11s %11s %6s %6s %6s %6s %6s %12s %12s %15s %6s\n",
-		   "class", "size", "pools", "blocks_used", "blocks_free",
+		   "class", "size", "runs", "blocks_used", "blocks_free",
 		   "full", "ge75", "ge50", "ge25", "lt25", "allocs", "frees",
 		   "bytes_requested", "cached");
 }
@@ -128,15 +128,15 @@ static int total_classes_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	classes_header(m);
-	mutex_lock(&pa_pools_lock);
+	pa_pool_lock();
 	for (i = 0; i < pa_nr_classes; i++) {
 		struct class_row row = { };
 
-		list_for_each_entry(pool, &pa_pools, node)
+		for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
 			class_row_add(pool, i, &row);
 		class_row_print(m, i, &row);
 	}
-	mutex_unlock(&pa_pools_lock);
+	pa_pool_unlock();
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(total_classes);
@@ -206,10 +206,10 @@ static int arenas_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "%-*s %5s %5s %5s %s\n", PA_POOL_NAME_MAX - 1, "pool",
 		   "order", "used", "total", "map");
-	mutex_lock(&pa_pools_lock);
-	list_for_each_entry(pool, &pa_pools, node)
+	pa_pool_lock();
+	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
 		pool_arenas_print(m, pool);
-	mutex_unlock(&pa_pools_lock);
+	pa_pool_unlock();
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(arenas);
@@ -245,12 +245,11 @@ void pa_debugfs_exit(void)
  * pa_debugfs_add_pool() - create pools/<name>/ for a new pool
  * @pool: the pool
  *
- * Context: process context; pa_pools_lock held, so that no other pool of
+ * Context: process context; pa_pool_lock() held, so that no other pool of
  * that name can be created meanwhile.
  */
 void pa_debugfs_add_pool(struct pa_pool *pool)
 {
-	lockdep_assert_held(&pa_pools_lock);
 	pool->debugfs = debugfs_create_dir(pool->name, pa_debugfs_pools);
 	debugfs_create_file("stats", 0444, pool->debugfs, pool,
 			    &pool_stats_fops);

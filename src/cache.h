@@ -1,30 +1,43 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The fast paths of small allocation and free, inlined into the exported
- * entry points (pa_main.c).  A call that the per-CPU cache serves makes no
- * call but might_alloc()'s; everything else leaves through a tail call to
- * an out-of-line function (pa_pcpu.c, pa_large.c), so the fast paths need no
- * registers saved.
+ * The per-CPU caches' fast paths, inlined into the exported entry points
+ * (main.c).  A call that the cache serves makes no call but might_alloc()'s;
+ * everything else leaves through a tail call to an out-of-line function
+ * (cache.c), so the fast paths need no registers saved.
  *
  * Each CPU has, per pool and class, a stack of free blocks and its share of
  * the class counters (struct pa_cpu_cache).  An operation on it runs with
  * preemption disabled, so no other task runs on the CPU meanwhile, and marks
  * the cache busy for its few instructions: an interrupt that arrives then
  * and finds the cache busy leaves it alone and works on the runs directly
- * (pa_alloc_direct(), pa_free_direct()).  So task, softirq and hardirq
- * callers on one CPU never see a cache half changed, without the cost of
- * disabling interrupts (pushf, cli and sti on every call), and a free on one
- * CPU of a block allocated on another writes only the freeing CPU's cache.
- * Preemption disabled is also the RCU read-side section that the lookup of
- * a freed pointer needs (pa_lookup.h).
+ * (pa_cache_alloc_direct(), pa_cache_free_direct()).  So task, softirq and
+ * hardirq callers on one CPU never see a cache half changed, without the
+ * cost of disabling interrupts (pushf, cli and sti on every call), and a
+ * free on one CPU of a block allocated on another writes only the freeing
+ * CPU's cache.  Preemption disabled is also the RCU read-side section that
+ * the lookup of a freed pointer needs (map.h).
  */
-#ifndef _PA_FAST_H
-#define _PA_FAST_H
+#ifndef _PA_CACHE_H
+#define _PA_CACHE_H
 
 #include <linux/sched/mm.h>
 #include <linux/string.h>
-#include "pa_internal.h"
-#include "pa_lookup.h"
+#include "internal.h"
+#include "map.h"
+#include "run.h"
+
+/*
+ * Zero a block for __GFP_ZERO, init_on_alloc or init_on_free.  Blocks are
+ * 16-byte aligned multiples of 16 bytes, so they are zeroed a word at a time
+ * (rep stosq on x86): memset() there is a byte-wise rep stosb, eight times
+ * the instructions.
+ */
+static __always_inline void *pa_cache_zero(void *block, unsigned int size)
+{
+	return memset64(block, 0, size / sizeof(u64));
+}
+
+static_assert(PA_ALIGN % sizeof(u64) == 0);
 
 /**
  * pa_cache_claim() - mark this CPU's cache busy, unless it is
@@ -70,7 +83,7 @@ static __always_inline void *pa_cache_pop(struct pa_cpu_cache *c, size_t size)
 	unsigned int top = --c->count;
 
 	/* The cache owns the block: nothing else changes its entry now. */
-	pa_slot_store(c->slot[top], c->wide, size);
+	pa_run_entry_store(c->entry[top], c->wide, size);
 	c->requested += size;
 	return c->block[top];
 }
@@ -79,116 +92,116 @@ static __always_inline void *pa_cache_pop(struct pa_cpu_cache *c, size_t size)
  * pa_cache_push() - put a block that was just freed on this CPU's cache
  * @c: this CPU's cache of the class, claimed and not full
  * @block: the block
- * @slot: its state entry, now 0
+ * @entry: its state entry, now 0
  * @run: its run
  * @requested: the size the entry recorded
  *
  * Context: preemption disabled, @c claimed.
  */
 static __always_inline void pa_cache_push(struct pa_cpu_cache *c, void *block,
-					  void *slot, struct pa_run *run,
+					  void *entry, struct pa_run *run,
 					  unsigned long requested)
 {
 	unsigned int top = c->count++;
 
 	c->block[top] = block;
-	c->slot[top] = slot;
+	c->entry[top] = entry;
 	c->run[top] = run;
 	c->frees++;
 	c->requested -= requested;
 }
 
 /**
- * pa_alloc_fast() - allocate from a pool
+ * pa_cache_alloc() - allocate a small block from a pool
  * @pool: the pool
- * @size: bytes requested, any size
+ * @size: bytes requested, 1 to pa_small_max
  * @gfp: allocation flags
  *
  * Context: any context but NMI, as @gfp allows.
- * Return: the block, ZERO_SIZE_PTR for a @size of 0, or NULL.
+ * Return: the block, zeroed as @gfp and init_on_alloc ask, or NULL.
  */
-static __always_inline void *pa_alloc_fast(struct pa_pool *pool, size_t size,
-					   gfp_t gfp)
+static __always_inline void *pa_cache_alloc(struct pa_pool *pool, size_t size,
+					    gfp_t gfp)
 {
 	struct pa_cpu_cache *c;
 	struct pa_class *cls;
 	void *block;
 
-	might_alloc(gfp);
-	/* One compare for both: a @size of 0 wraps around. */
-	if (unlikely(size - 1 >= pa_small_max))
-		return pa_alloc_other(pool, size, gfp);
 	cls = pa_class_for(pool, size);
 	preempt_disable();
 	c = this_cpu_ptr(cls->cache);
 	if (unlikely(!pa_cache_claim(c)))
-		return pa_alloc_direct(cls, size, gfp);
+		return pa_cache_alloc_direct(cls, size, gfp);
 	if (unlikely(!c->count))
-		return pa_alloc_refill(cls, c, size, gfp);
+		return pa_cache_refill(cls, c, size, gfp);
 	block = pa_cache_pop(c, size);
 	pa_cache_release(c);
 	preempt_enable();
 	if (want_init_on_alloc(gfp))
-		return pa_block_zero(block, cls->size);
+		return pa_cache_zero(block, cls->size);
 	return block;
 }
 
 /**
- * pa_free_fast() - free a block, or pass the pointer on
+ * pa_cache_free() - free a small block, or refuse a pointer into an arena
  * @p: any pointer
  * @what: the entry point the client called, for a report
  * @caller: where it was called from
  *
- * A live small block goes on this CPU's cache; anything else (NULL, a large
- * block, a pointer to refuse) to pa_free_other().
+ * A live small block goes on this CPU's cache.  A pointer into an arena that
+ * is not a live block's start (a double free, an interior pointer) is
+ * refused and counted in the arena's pool.
  *
  * Context: any context but NMI.
+ * Return: false when @p is in no arena (NULL, a large block, a foreign
+ * pointer): nothing was done.
  */
-static __always_inline void pa_free_fast(const void *p, const char *what,
-					 unsigned long caller)
+static __always_inline bool pa_cache_free(const void *p, const char *what,
+					  unsigned long caller)
 {
 	unsigned long requested, index;
 	struct pa_run_state *state;
 	struct pa_cpu_cache *c;
 	struct pa_run *run;
-	void *slot;
+	void *entry;
 
 	/* Outside the direct map (NULL, vmalloc): no run to look for. */
 	index = pa_map_index((unsigned long)p);
-	if (unlikely(!pa_map_covers(index))) {
-		pa_free_other(p, what, caller);
-		return;
-	}
+	if (unlikely(!pa_map_covers(index)))
+		return false;
 	preempt_disable();
 	run = pa_map_run(index);
-	if (unlikely(!run))
-		goto other;
-	state = pa_run_slot(run, p, &slot);
-	if (unlikely(!state))
-		goto other;
+	if (unlikely(!run)) {
+		preempt_enable();
+		return false;
+	}
+	state = pa_run_entry(run, p, &entry);
+	if (unlikely(!state)) {
+		pa_cache_refuse(run, p, what, caller);
+		return true;
+	}
 	/* A free block's entry is 0; of two racing frees only one clears it. */
-	requested = pa_slot_claim(slot, state->wide);
-	if (unlikely(!requested))
-		goto other;
+	requested = pa_run_entry_claim(entry, state->wide);
+	if (unlikely(!requested)) {
+		pa_cache_refuse(run, p, what, caller);
+		return true;
+	}
 
 	c = this_cpu_ptr(state->cls->cache);
 	if (unlikely(!pa_cache_claim(c))) {
-		pa_free_direct(state->cls, (void *)p, slot, run, requested);
-		return;
+		pa_cache_free_direct(state->cls, (void *)p, entry, run,
+				     requested);
+		return true;
 	}
 	if (unlikely(c->count == PA_CACHE_SIZE || want_init_on_free())) {
-		pa_free_push_slow(state->cls, c, (void *)p, slot, run,
-				  requested);
-		return;
+		pa_cache_free_slow(state->cls, c, (void *)p, entry, run,
+				   requested);
+		return true;
 	}
-	pa_cache_push(c, (void *)p, slot, run, requested);
+	pa_cache_push(c, (void *)p, entry, run, requested);
 	pa_cache_release(c);
 	preempt_enable();
-	return;
-
-other:
-	preempt_enable();
-	pa_free_other(p, what, caller);
+	return true;
 }
 
-#endif /* _PA_FAST_H */
+#endif /* _PA_CACHE_H */
