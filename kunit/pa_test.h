@@ -23,6 +23,8 @@ unsigned int pa_test_expected_classes(unsigned int small_max,
 struct pa_pool *pa_test_pool(struct kunit *test, const char *name);
 void pa_test_pin(struct kunit *test);
 int pa_test_read_file(const char *path, char *buf, size_t size);
+void pa_test_need_cpus(struct kunit *test, unsigned int n);
+void pa_test_fail_pages(struct kunit *test, unsigned int min_order);
 int pa_test_parse_stats(const char *text, struct pa_stats *st);
 int pa_test_read_stats(const char *path, struct pa_stats *st);
 

@@ -14,6 +14,7 @@
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/sched.h>
+#include <linux/umh.h>
 #include "pa_test.h"
 
 /**
@@ -141,6 +142,85 @@ int pa_test_read_file(const char *path, char *buf, size_t size)
 		return -EFBIG;
 	buf[total] = '\0';
 	return total;
+}
+
+/**
+ * pa_test_need_cpus() - skip the test unless @n CPUs are online
+ * @test: the test
+ * @n: how many it needs
+ */
+void pa_test_need_cpus(struct kunit *test, unsigned int n)
+{
+	if (num_online_cpus() < n)
+		kunit_skip(test, "needs %u online CPUs, has %u", n,
+			   num_online_cpus());
+}
+
+/*
+ * fail_page_alloc's settings are debugfs attributes, which the kernel cannot
+ * read or write through the VFS (they have no read_iter or write_iter), so
+ * a test arms them as an administrator would, with a shell.  The filters go
+ * first and the probability last, since probability 100 with the defaults
+ * would fail every allocation of the machine; the saved values go back in
+ * the reverse order.
+ */
+#define FAIL_DIR	"/sys/kernel/debug/fail_page_alloc"
+#define FAIL_SAVED	"/tmp/pa_test_fail_page_alloc"
+#define FAIL_ATTRS	"task-filter min-order ignore-gfp-wait ignore-gfp-highmem verbose times"
+#define FAIL_SMRETTA	"times verbose ignore-gfp-highmem ignore-gfp-wait min-order task-filter"
+#define FAIL_SAVE \
+	"cd %s && for f in %s probability; do cat $f >%s.$f || exit 1; done"
+/* The values of FAIL_ATTRS, in order, then probability's. */
+#define FAIL_ARM \
+	"cd %s && set -- Y %u N N 0 -1 100 && for f in %s probability; do echo $1 >$f && shift || exit 1; done"
+#define FAIL_RESTORE \
+	"cd %s && for f in probability %s; do cat %s.$f >$f; done"
+
+/* Run a shell command as a user-space helper; its exit status or -errno. */
+static __printf(1, 2) int run_shell(const char *fmt, ...)
+{
+	char cmd[320], *argv[4], *envp[2];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, args);
+	va_end(args);
+	argv[0] = "/bin/sh";
+	argv[1] = "-c";
+	argv[2] = cmd;
+	argv[3] = NULL;
+	envp[0] = "PATH=/sbin:/bin:/usr/sbin:/usr/bin";
+	envp[1] = NULL;
+	return call_usermodehelper(argv[0], argv, envp, UMH_WAIT_PROC);
+}
+
+static void fail_pages_restore(void *unused)
+{
+	run_shell(FAIL_RESTORE, FAIL_DIR, FAIL_SMRETTA, FAIL_SAVED);
+}
+
+/**
+ * pa_test_fail_pages() - make the page allocator fail for this task
+ * @test: the test
+ * @min_order: the smallest order that fails
+ *
+ * Arms fail_page_alloc for the tasks that set make_it_fail (the test sets it
+ * on itself around the calls that must fail), so the rest of the system is
+ * unaffected, and puts the previous settings back when the test ends.  Skips
+ * the test where the kernel has no fail_page_alloc in debugfs, or no shell.
+ */
+void pa_test_fail_pages(struct kunit *test, unsigned int min_order)
+{
+	int err;
+
+	err = run_shell(FAIL_SAVE, FAIL_DIR, FAIL_ATTRS, FAIL_SAVED);
+	if (err)
+		kunit_skip(test, "cannot save %s with /bin/sh", FAIL_DIR);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, fail_pages_restore,
+						  NULL));
+	err = run_shell(FAIL_ARM, FAIL_DIR, min_order, FAIL_ATTRS);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "arming fail_page_alloc");
 }
 
 /*

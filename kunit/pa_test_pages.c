@@ -286,9 +286,8 @@ static void test_new_run_prefers_fullest_arena(struct kunit *test)
 }
 
 /*
- * When the page allocator fails every order above the run's (fault
- * injection: the harness sets fail_page_alloc to min-order 3, task-filter),
- * arenas fall back to smaller orders instead of failing.
+ * When the page allocator fails every order above the run's, arenas fall
+ * back to smaller orders instead of failing.
  */
 static void test_arena_falls_back_when_high_orders_fail(struct kunit *test)
 {
@@ -296,6 +295,7 @@ static void test_arena_falls_back_when_high_orders_fail(struct kunit *test)
 	struct pa_stats st;
 	void *p, *q;
 
+	pa_test_fail_pages(test, PA_RUN_ORDER + 1);
 	pa_test_pin(test);
 	current->make_it_fail = 1;
 	p = pa_pool_alloc(pool, 64, GFP_KERNEL);
@@ -431,7 +431,7 @@ static struct kunit_case pa_pages_cases[] = {
 	KUNIT_CASE(test_hysteresis_keeps_one_empty_arena),
 	KUNIT_CASE(test_allocation_prefers_fullest_run),
 	KUNIT_CASE(test_new_run_prefers_fullest_arena),
-	KUNIT_CASE(test_arena_falls_back_when_high_orders_fail),
+	KUNIT_CASE_SLOW(test_arena_falls_back_when_high_orders_fail),
 	KUNIT_CASE(test_pool_create_rejects_bad_names_and_flags),
 	KUNIT_CASE(test_pool_destroy_frees_leaked_blocks),
 	KUNIT_CASE(test_pool_stats_null_is_default_pool),

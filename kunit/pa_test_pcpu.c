@@ -112,7 +112,7 @@ static void test_free_on_another_cpu_fills_that_cpus_cache(struct kunit *test)
 	struct pa_stats st;
 
 	KUNIT_ASSERT_NOT_NULL(test, work);
-	KUNIT_ASSERT_NE_MSG(test, cpu, 0U, "needs two CPUs");
+	pa_test_need_cpus(test, 2);
 	work->pool = pa_test_pool(test, "xcpu");
 	work->fn = alloc_blocks;
 	run_on_cpu(test, 0, work);
@@ -149,7 +149,7 @@ static void test_offline_cpu_drains_its_caches(struct kunit *test)
 	struct pa_stats st;
 
 	KUNIT_ASSERT_NOT_NULL(test, work);
-	KUNIT_ASSERT_NE_MSG(test, cpu, 0U, "needs two CPUs");
+	pa_test_need_cpus(test, 2);
 	work->pool = pa_test_pool(test, "offline");
 	work->fn = alloc_and_free_blocks;
 	run_on_cpu(test, cpu, work);
