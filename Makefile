@@ -3,7 +3,8 @@
 # pool_alloc: out-of-tree build of the modules, plus the project's targets.
 #
 #   make [KDIR=...]      build every module against KDIR (default: running kernel)
-#   make install         install them (modules_install) and run depmod
+#   make install         install pool_alloc.ko and the sample, run depmod
+#   make uninstall       remove them again
 #   make check           checkpatch --strict, sparse, kernel-doc -Wall
 #   make test            KUnit in a KASAN/lockdep kernel + stock kernel smoke
 #   make demo            the sample workload on stock Debian 6.1, with stats
@@ -18,9 +19,23 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# What a machine runs: the allocator and its sample client, not the
+# benchmark or the tests.  INSTALL_MOD_PATH works as for modules_install.
+# The release the modules are built for, as their vermagic says it (Debian's
+# 6.1 headers answer `make kernelrelease` with the upstream version).
+KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	 $(KDIR)/include/generated/utsrelease.h)
+MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/extra
+INSTALLED = pool_alloc.ko samples/pool_alloc_sample.ko
+
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null || uname -r)
+	install -d $(MODDIR)
+	install -m 644 $(INSTALLED) $(MODDIR)/
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+uninstall:
+	rm -f $(addprefix $(MODDIR)/,$(notdir $(INSTALLED)))
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -29,7 +44,7 @@ clean:
 check: deps
 	@sh tools/testing/vm/check.sh
 
-.PHONY: all modules install clean check
+.PHONY: all modules install uninstall clean check
 
 include tools/testing/vm/vm.mk
 include bench/bench.mk
