@@ -7,6 +7,7 @@
 #   - scripts/checkpatch.pl --strict --no-tree -f: no error, warning or check
 #   - sparse (C=2) on every module, KUnit suites included: no warning
 #   - scripts/kernel-doc -none -Wall: no warning
+#   - tools/check-prefixes.sh: every function of src/ named for its file
 set -eu
 . "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
@@ -44,5 +45,8 @@ elif grep -E 'warning:|error:' "$logs/sparse.log" >&2; then
 	fail=1
 fi
 
+say "== function prefixes"
+sh "$top/tools/check-prefixes.sh" || fail=1
+
 [ "$fail" = 0 ] || { say "make check: FAILED"; exit 1; }
-say "make check: clean (checkpatch, kernel-doc, sparse)"
+say "make check: clean (checkpatch, kernel-doc, sparse, prefixes)"
