@@ -47,4 +47,3 @@ check: deps
 .PHONY: all modules install uninstall clean check
 
 include tools/testing/vm/vm.mk
-include bench/bench.mk

@@ -4,7 +4,7 @@
  *
  * "hold" allocates objects of random sizes and keeps them; "release" frees
  * them; "stat" reports.  Between the commands the guest reads /proc/slabinfo
- * for kmalloc's side (bench/guest/init); pool_alloc's side is
+ * for kmalloc's side (tools/testing/vm/guest/init-bench); pool_alloc's side is
  * pa_pool_stats() of a pool made for the purpose.  The object table is
  * allocated at load, so these commands allocate nothing but the objects
  * (and, for pool_alloc, the pool).

@@ -3,7 +3,8 @@
 """Turn kmalloc/kfree events into a replayable trace.
 
 Input (stdin): lines "a <ptr> <bytes_req>" and "f <ptr>", in event order, as
-bench/guest/init-trace prints them from tracefs; other lines are ignored.
+tools/testing/vm/guest/init-trace writes them from tracefs; other lines are
+ignored.
 Output (stdout): the trace format of pool_alloc_bench ("a <id> <size>",
 "f <id>", '#' comments), each pointer's lifetime becoming a new id, so ids
 are 0, 1, 2, ... in allocation order.

@@ -1,16 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make deps`: install the Debian packages that building and booting the test
-# VMs need.  Cheap when everything is there (dpkg-query only, no apt-get), so
-# every target can depend on it; non-interactive because CI has no stdin.
+# `make deps`: install the Debian packages that every target needs: building
+# the modules and the test kernel, booting the VMs, checking the console,
+# kunit.py parse and the bench report (python3, gnuplot-nox).  Cheap when
+# everything is there (dpkg-query only, no apt-get), so every target can
+# depend on it; non-interactive because CI has no stdin.
 set -eu
 
 # Fixed names.  The 6.12 kernel is not: its package name carries the ABI
 # (linux-image-6.12.<n>+deb12-amd64-unsigned), so it is found below.
 pkgs="build-essential bc flex bison libelf-dev libssl-dev dwarves cpio kmod
-xz-utils sparse gnuplot-nox qemu-system-x86 busybox-static linux-source-6.12
-linux-headers-amd64 linux-image-amd64"
+xz-utils sparse python3 gnuplot-nox qemu-system-x86 busybox-static
+linux-source-6.12 linux-headers-amd64 linux-image-amd64"
 
 installed() {
 	[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]

@@ -1,16 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers shared by run-tests.sh and demo.sh (sourced, not executed).
-# Everything here is POSIX sh: the scripts run under dash from make.
+# The VM harness, sourced by every script next to it (run-tests.sh, demo.sh,
+# bench.sh, trace.sh, check.sh).  vm_run is the only place that starts qemu,
+# vm_verdict the only place that judges a run.  POSIX sh: the scripts run
+# under dash from make.
+#
+# A run NAME leaves two files in build/logs/:
+#   NAME.log     the serial console (ttyS0): kernel messages, read for splats
+#   NAME.result  the second serial port (ttyS1), which only the guest script
+#                writes: "@@pa: ..." markers and the results (KTAP, bench
+#                lines, demo output, trace).  The kernel never prints there,
+#                so a result line is never broken by a kernel message.
 # shellcheck shell=sh disable=SC2034 # the variables are for the includers
 
-# A script outside tools/testing/vm sets pa_top (the repository root) before
-# sourcing this; by default the root is three levels above the script.  A
-# wrong root would make copy_sources copy the whole filesystem: refuse it.
-top=${pa_top:-$(cd "$(dirname "$0")/../../.." && pwd)}
-vm_dir="$top/tools/testing/vm"
-[ -f "$top/Kbuild" ] && [ -f "$vm_dir/lib.sh" ] ||
-	{ echo "lib.sh: $top is not the pool_alloc tree" >&2; exit 1; }
+# Every script that sources this lives in tools/testing/vm.  A wrong root
+# would make copy_sources copy the whole filesystem: refuse it.
+vm_dir=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$vm_dir/../../.." && pwd)
+if [ ! -f "$top/Kbuild" ] || [ ! -f "$vm_dir/lib.sh" ]; then
+	echo "lib.sh: $top is not the pool_alloc tree" >&2
+	exit 1
+fi
 build="$top/build"
 logs="$build/logs"
 
@@ -31,6 +41,15 @@ stock_kernel() {
 	done | sort -V | tail -n 1
 }
 
+# stock_series SERIES: stock_kernel for a series by name (6.1 or 6.12).
+stock_series() {
+	case $1 in
+	6.1) stock_kernel '6\.1\.[0-9]+-[0-9]+-amd64' ;;
+	6.12) stock_kernel '6\.12\.[0-9]+\+deb12-amd64' ;;
+	*) die "kernel series '$1': only 6.1 and 6.12 are supported" ;;
+	esac
+}
+
 # Copy the module sources to $2, leaving behind objects from in-tree builds,
 # the top-level Makefile (Kbuild is what kbuild reads) and directories that are
 # not module sources.  Each kernel gets its own copy so builds against
@@ -47,30 +66,34 @@ copy_sources() {
 		cpio -pdm --quiet "$2")
 }
 
-# build_modules KDIR KVER [make args...]: build the project's modules against
-# the kernel tree KDIR into build/KVER/ and print that directory.
+# build_modules KDIR DIR [make args...]: build the project's modules against
+# the kernel tree KDIR into build/DIR/ and print that directory.
 build_modules() {
-	kdir=$1 kver=$2
+	kdir=$1 dir=$2
 	shift 2
-	out="$build/$kver"
+	out="$build/$dir"
 	copy_sources "$top" "$out"
-	say "== building modules for $kver (in build/$kver)"
+	say "== building modules in build/$dir"
 	# -s keeps the terminal to warnings and errors.
 	make -s -C "$kdir" M="$out" "$@" modules >&2 ||
-		die "module build against $kver failed"
-	[ -f "$out/pool_alloc.ko" ] || die "no pool_alloc.ko built for $kver"
+		die "module build in build/$dir failed"
+	[ -f "$out/pool_alloc.ko" ] || die "no pool_alloc.ko built in build/$dir"
 	printf '%s\n' "$out"
 }
 
-# stage_busybox ROOT: the skeleton every initramfs starts from.  Applet links
+# stage_busybox ROOT INIT: the skeleton every initramfs starts from, with
+# guest/INIT as its /init (every guest script lives in guest/).  Applet links
 # are made at boot (busybox --install -s) so the host's busybox layout does not
 # matter; /dev/console comes from the kernel's built-in default initramfs.
 stage_busybox() {
+	[ -f "$vm_dir/guest/$2" ] || die "no guest script guest/$2"
 	rm -rf "$1"
 	mkdir -p "$1/bin" "$1/sbin" "$1/usr/bin" "$1/usr/sbin" "$1/dev" \
 		"$1/proc" "$1/sys" "$1/tmp" "$1/etc"
 	cp /bin/busybox "$1/bin/busybox"
 	cp "$vm_dir/guest/common.sh" "$1/etc/pa-common.sh"
+	cp "$vm_dir/guest/$2" "$1/init"
+	chmod 755 "$1/init"
 }
 
 # pack_initramfs ROOT OUT: gzip'd newc cpio (every kernel we boot has RD_GZIP).
@@ -80,55 +103,115 @@ pack_initramfs() {
 		gzip -9 >"$2"
 }
 
-# run_vm TIMEOUT KERNEL INITRD APPEND LOG: boot a VM whose serial console goes
-# to LOG.  qemu never reads the terminal (CI has no stdin) and always ends:
-# the guest reboots (-no-reboot turns that into an exit) or timeout kills it.
+# vm_run [options] NAME KERNEL INITRAMFS: boot KERNEL under qemu (TCG; this
+# machine has no KVM) with INITRAMFS, a .cpio.gz or a directory that is packed
+# into DIRECTORY.cpio.gz first.  Console to build/logs/NAME.log, the guest's
+# result port to build/logs/NAME.result.
+#   -c CPUS   vCPUs (default 2)
+#   -m MIB    memory (default 1536)
+#   -i        icount: the guest clock advances 1 ns per guest instruction,
+#             whatever the host does (-icount shift=0,align=off; one TCG thread)
+#   -M        multi-threaded TCG: each vCPU a host thread (-accel tcg,thread=multi)
+#   -a ARGS   kernel command line on top of "console=ttyS0 panic=-1"
+#   -t SECS   timeout (default 600)
+# qemu never reads the terminal (CI has no stdin) and always ends: the guest
+# reboots (-no-reboot turns that into an exit) or timeout kills it.
 # --foreground keeps qemu in make's process group, so ^C stops it too.
-# Returns qemu's status; 124 means the VM timed out.  The guest gets
-# pa_limit, how long one of its steps may take, so that a hung step is reported
-# by the guest well before the host gives up on the VM.
-run_vm() {
-	rm -f "$5"
-	limit=$(($1 - 120))
+# Returns qemu's status; 124 means the VM timed out.  The guest gets pa_limit,
+# how long one of its steps may take, so that a hung step is reported by the
+# guest well before the host gives up on the VM.
+vm_run() {
+	cpus=2 mem=1536 accel="-accel tcg" args="" secs=600
+	OPTIND=1
+	while getopts c:m:iMa:t: opt; do
+		case $opt in
+		c) cpus=$OPTARG ;;
+		m) mem=$OPTARG ;;
+		i) accel="-accel tcg -icount shift=0,align=off" ;;
+		M) accel="-accel tcg,thread=multi" ;;
+		a) args=$OPTARG ;;
+		t) secs=$OPTARG ;;
+		*) die "vm_run: bad option" ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	[ $# = 3 ] || die "vm_run: usage: vm_run [options] NAME KERNEL INITRAMFS"
+	initrd=$3
+	if [ -d "$initrd" ]; then
+		pack_initramfs "$initrd" "$initrd.cpio.gz"
+		initrd="$initrd.cpio.gz"
+	fi
+	mkdir -p "$logs"
+	rm -f "$logs/$1.log" "$logs/$1.result"
+	limit=$((secs - 120))
 	[ "$limit" -ge 20 ] || limit=20
 	set +e
-	timeout --foreground -k 10 "$1" qemu-system-x86_64 -accel tcg -cpu max -smp 2 \
-		-m 1536 -nodefaults -display none -monitor none -no-reboot \
-		-serial "file:$5" -kernel "$2" -initrd "$3" -append "$4 pa_limit=$limit" \
+	# The accelerator options are a list of words.
+	# shellcheck disable=SC2086
+	timeout --foreground -k 10 "$secs" qemu-system-x86_64 $accel -cpu max \
+		-smp "$cpus" -m "$mem" -nodefaults -display none -monitor none \
+		-no-reboot -serial "file:$logs/$1.log" \
+		-serial "file:$logs/$1.result" -kernel "$2" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 $args pa_limit=$limit" \
 		</dev/null >&2
 	rc=$?
 	set -e
 	return $rc
 }
 
-# Console lines that are kernel error reports.  Each pattern matches the
-# report, not a boot banner: "kmemleak: Kernel memory leak detector
-# initialized", "kasan: KernelAddressSanitizer initialized", "rcu: RCU lockdep
-# checking is enabled" and lockdep's "... MAX_LOCKDEP_KEYS" lines pass.
-# Lockdep's reports open with "WARNING: possible circular locking ...",
+# vm_result NAME: the result port of run NAME, without the tty's CRs.
+vm_result() {
+	tr -d '\r' 2>/dev/null <"$logs/$1.result"
+}
+
+# vm_section NAME WHAT: the lines the guest wrote between its markers
+# "@@pa: WHAT begin" and "@@pa: WHAT end" (exclusive).
+vm_section() {
+	vm_result "$1" | awk -v b="@@pa: $2 begin" -v e="@@pa: $2 end" \
+		'$0 == e { on = 0 } on { print } $0 == b { on = 1 }'
+}
+
+# Console lines that are kernel error reports, the one list of them.  Each
+# pattern matches the report, not a boot banner: "kmemleak: Kernel memory leak
+# detector initialized", "kasan: KernelAddressSanitizer initialized", "rcu:
+# RCU lockdep checking is enabled" and lockdep's "... MAX_LOCKDEP_KEYS" lines
+# pass.  Lockdep's reports open with "WARNING: possible circular locking ...",
 # "WARNING: inconsistent lock state", "INFO: trying to register non-static
-# key" and so on, or say that lockdep turned itself off.
+# key" and so on, or say that lockdep turned itself off.  Loading our unsigned
+# modules on a Debian kernel logs "module verification failed" and taints:
+# that is expected and is not matched.
 splat_re='Oops|BUG:|WARNING:|KASAN|INFO: possible|inconsistent lock state|INFO: trying to register|lockdep is turned off|turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON|unreferenced object|suspected memory leak|sleeping function called from invalid context|Call Trace:|general protection fault|Kernel panic|UBSAN:|cut here|detected stall|blocked for more than|Unable to handle|list_(add|del) corruption|refcount_t:'
 
-# check_console LOG: print the kernel error reports found in LOG; fails when
-# there is any.  Loading our unsigned modules on a Debian kernel logs "module
-# verification failed" and taints: that is expected and is not matched.
-check_console() {
-	grep -Eqa "$splat_re" "$1" || return 0
-	grep -Ean "$splat_re" "$1" | head -n 40 | tr -d '\r' | sed 's/^/    /' >&2
-	say "  kernel error reports in ${1#"$top"/} (first 40 shown above)"
-	return 1
-}
-
-# Guest scripts mark progress with "@@pa: ..." lines; a run is complete only
-# when the guest reached its last marker.  Markers are not anchored: kernel
-# messages can land in the middle of a line the guest writes.
-guest_finished() {
-	grep -qa '@@pa: end' "$1"
-}
-
-guest_failures() {
-	grep -a '@@pa: FAIL' "$1" | tr -d '\r' | sed 's/.*@@pa: /    /' >&2
+# vm_verdict NAME RC: judge the finished run NAME, whose qemu returned RC.  It
+# passed when qemu exited by itself (the guest rebooted), the guest reported
+# no "@@pa: FAIL", reached its last marker "@@pa: end" (written only when its
+# script ran to completion, so a crash or hang is never mistaken for success),
+# and the console holds no kernel error report.  Prints every reason it
+# failed; returns 1 if it did.
+vm_verdict() {
+	v_bad=0
+	case $2 in
+	0) ;;
+	124) say "  $1: the VM timed out"; v_bad=1 ;;
+	*) say "  $1: qemu exited with status $2"; v_bad=1 ;;
+	esac
+	if vm_result "$1" | grep -q '^@@pa: FAIL'; then
+		say "  $1: the guest reported:"
+		vm_result "$1" | sed -n 's/^@@pa: \(FAIL.*\)/    \1/p' >&2
+		v_bad=1
+	fi
+	if ! vm_result "$1" | grep -qx '@@pa: end'; then
+		say "  $1: the guest never finished its script (crash or hang)"
+		v_bad=1
+	fi
+	if grep -Eqa "$splat_re" "$logs/$1.log" 2>/dev/null; then
+		grep -Ean "$splat_re" "$logs/$1.log" | head -n 40 | tr -d '\r' |
+			sed 's/^/    /' >&2
+		say "  $1: kernel error reports in build/logs/$1.log (first 40 shown above)"
+		v_bad=1
+	fi
+	[ "$v_bad" = 0 ] || say "  $1: console build/logs/$1.log, results build/logs/$1.result"
+	return $v_bad
 }
 
 # stage_stock_modules ROOT KVER MODDIR: a depmod'ed /lib/modules/KVER holding

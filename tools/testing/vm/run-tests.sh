@@ -4,11 +4,12 @@
 # `make test`: build the modules against the KASAN/lockdep test kernel and the
 # stock Debian 6.1 and 6.12 kernels, then
 #   - KUnit pass: boot the test kernel, load pool_alloc and the KUnit modules,
-#     count the KTAP results and reject any kernel error report;
+#     judge their KTAP with the kernel's own kunit.py parse and reject any
+#     kernel error report;
 #   - smoke pass on each stock kernel: modprobe the sample (which must pull in
 #     pool_alloc), read debugfs, unload, twice.
 # The last line is "N passed, N failed" for the KUnit cases; the exit status
-# is non-zero if any pass failed.  Console logs: build/logs/.
+# is non-zero if any pass failed.  Logs: build/logs/.
 #
 # Tunables (environment): PA_KUNIT_TIMEOUT, PA_SMOKE_TIMEOUT (seconds).
 set -eu
@@ -28,8 +29,10 @@ note() { summary="$summary$*
 
 tree=$("$vm_dir/build-kernel.sh")
 test_kver=$(cat "$tree/include/config/kernel.release")
-kver61=$(stock_kernel '6\.1\.[0-9]+-[0-9]+-amd64')
-kver612=$(stock_kernel '6\.12\.[0-9]+\+deb12-amd64')
+kunit_py="$tree/tools/testing/kunit/kunit.py"
+[ -f "$kunit_py" ] || die "no $kunit_py in the test kernel tree"
+kver61=$(stock_series 6.1)
+kver612=$(stock_series 6.12)
 [ -n "$kver61" ] || die "no Debian 6.1 kernel with headers (run make deps)"
 [ -n "$kver612" ] || die "no Debian 6.12 kernel with headers (run make deps)"
 
@@ -39,62 +42,98 @@ test_mods=$(build_modules "$tree" "$test_kver" ARCH=x86_64)
 mods61=$(build_modules "/usr/src/linux-headers-$kver61" "$kver61")
 mods612=$(build_modules "/usr/src/linux-headers-$kver612" "$kver612")
 
-# vm_verdict NAME LOG RC: the checks common to every pass.  Prints why a run
-# failed; returns non-zero if it did.
-vm_verdict() {
-	bad=0
-	case $3 in
-	0) ;;
-	124) say "  $1: the VM timed out"; bad=1 ;;
-	*) say "  $1: qemu exited with status $3"; bad=1 ;;
-	esac
-	if grep -qa '@@pa: FAIL' "$2"; then
-		say "  $1: the guest reported:"
-		guest_failures "$2"
-		bad=1
-	fi
-	if ! guest_finished "$2"; then
-		say "  $1: the guest never finished its script (crash or hang)"
-		bad=1
-	fi
-	check_console "$2" || bad=1
-	return $bad
+# kunit_ktap NAME: one KTAP document made of the suites' debugfs copies in
+# the result file of run NAME (guest/init-kunit).  Each copy is a document of
+# its own ("KTAP version 1", "1..1", the suite, "ok 1 SUITE"): its header is
+# dropped and its result renumbered under a common "1..N".  A module that
+# began loading and never got to "kunit done" took the kernel down with it:
+# it becomes a suite whose one planned case is missing, which kunit.py
+# reports as crashed.
+kunit_ktap() {
+	vm_result "$1" | awk '
+	/^@@pa: ktap begin / { on = 1; n++; next }
+	/^@@pa: ktap end / { on = 0; next }
+	/^@@pa: kunit load / { lost = $4 }
+	/^@@pa: kunit done / { lost = "" }
+	!on { next }
+	/^KTAP version / || /^1\.\.[0-9]+$/ { next }
+	/^(not )?ok [0-9]+ / { sub(/ok [0-9]+ /, "ok " n " ") }
+	{ body = body $0 "\n" }
+	END {
+		if (lost != "") {
+			n++
+			body = body "    KTAP version 1\n    # Subtest: " lost "\n    1..1\n"
+			body = body "    # the kernel died while its suites ran\n"
+			body = body "not ok " n " " lost "\n"
+		}
+		printf "KTAP version 1\n1..%d\n%s", n, body
+	}'
+}
+
+# kunit_counts JSON: "PASSED FAILED SKIPPED" over the leaf results in the
+# JSON of kunit.py parse; a crashed or missing case (ERROR) is a failure.
+kunit_counts() {
+	python3 - "$1" <<-'EOF'
+	import json, sys
+	def leaves(group):
+	    for case in group["test_cases"]:
+	        yield case["status"]
+	    for sub in group["sub_groups"]:
+	        yield from leaves(sub)
+	with open(sys.argv[1]) as f:
+	    st = list(leaves(json.load(f)))
+	ok, skip = st.count("PASS"), st.count("SKIP")
+	print(ok, len(st) - ok - skip, skip)
+	EOF
 }
 
 kunit_pass() {
 	say "== KUnit pass on the test kernel ($test_kver; log build/logs/kunit.log)"
 	root="$build/$test_kver/initramfs"
-	stage_busybox "$root"
+	stage_busybox "$root" init-kunit
 	mkdir -p "$root/modules/kunit"
 	cp "$test_mods/pool_alloc.ko" "$root/modules/"
 	# Every KUnit module the Kbuild produces, however many there are.
 	find "$test_mods/kunit" -name '*.ko' -exec cp {} "$root/modules/kunit/" \;
-	cp "$vm_dir/guest/init-kunit" "$root/init"
-	pack_initramfs "$root" "$build/$test_kver/initramfs.cpio.gz"
 
-	log="$logs/kunit.log"
 	t0=$(date +%s)
 	rc=0
 	# kasan_multi_shot: report every bad access, not just the first.
-	run_vm "$kunit_timeout" "$tree/arch/x86/boot/bzImage" \
-		"$build/$test_kver/initramfs.cpio.gz" \
-		"console=ttyS0 loglevel=7 panic=-1 kasan_multi_shot kmemleak=on" \
-		"$log" || rc=$?
+	vm_run -t "$kunit_timeout" -a "loglevel=7 kasan_multi_shot kmemleak=on" \
+		kunit "$tree/arch/x86/boot/bzImage" "$root" || rc=$?
 	secs=$(($(date +%s) - t0))
 
 	kfail=0
-	vm_verdict kunit "$log" $rc || kfail=1
-	# The KTAP of our suites, then "failed: ..." lines, then the counts.
-	awk -f "$vm_dir/ktap.awk" "$log" >"$logs/kunit.ktap"
-	grep -v '^counts ' "$logs/kunit.ktap" | sed 's/^/  /'
-	read -r _ kpass kfailed kskip _ kproblems <<-EOF
-	$(grep '^counts ' "$logs/kunit.ktap")
-	EOF
-	[ "$kfailed" = 0 ] && [ "$kproblems" = 0 ] || kfail=1
+	vm_verdict kunit $rc || kfail=1
+	kunit_ktap kunit >"$logs/kunit.ktap"
+	rm -f "$logs/kunit.json"
+	# kunit.py chdirs to its kernel tree: absolute paths only.  Its own
+	# status is not used: a run of skips only would count as a failure.
+	python3 "$kunit_py" parse --json="$logs/kunit.json" "$logs/kunit.ktap" \
+		>"$logs/kunit.parsed" 2>&1 || true
+	sed -e '/Test results stored in/d' -e 's/^\[[0-9:]*\] /  /' "$logs/kunit.parsed"
+	if [ -f "$logs/kunit.json" ]; then
+		read -r kpass kfailed kskip <<-EOF
+		$(kunit_counts "$logs/kunit.json")
+		EOF
+	else
+		say "  kunit: kunit.py parse failed (build/logs/kunit.parsed)"
+		kfail=1
+	fi
+	[ "$kfailed" = 0 ] || kfail=1
+	if [ $((kpass + kfailed + kskip)) = 0 ]; then
+		say "  kunit: no KUnit results (build/logs/kunit.result)"
+		kfail=1
+	fi
+	# kunit.py prints "[ERROR]" where the KTAP breaks its own plan.
+	if grep -q '\[ERROR\]' "$logs/kunit.parsed"; then
+		say "  kunit: kunit.py found errors in the KTAP (build/logs/kunit.ktap)"
+		kfail=1
+	fi
 	if [ $kfail = 0 ]; then
 		note "  kunit  $test_kver (KASAN, lockdep, kmemleak): ok (${secs}s)"
 	else
-		note "  kunit  $test_kver (KASAN, lockdep, kmemleak): FAILED (${secs}s, build/logs/kunit.log)"
+		note "  kunit  $test_kver (KASAN, lockdep, kmemleak): FAILED (${secs}s, build/logs/kunit.*)"
 	fi
 	return $kfail
 }
@@ -102,27 +141,24 @@ kunit_pass() {
 # smoke_pass KVER MODDIR
 smoke_pass() {
 	kver=$1
-	log="$logs/smoke-$kver.log"
 	say "== smoke pass on Debian $kver (log build/logs/smoke-$kver.log)"
 	root="$build/$kver/initramfs"
-	stage_busybox "$root"
+	stage_busybox "$root" init-smoke
 	if ! stage_stock_modules "$root" "$kver" "$2"; then
 		note "  smoke  $kver: FAILED (modules.dep)"
 		return 1
 	fi
-	cp "$vm_dir/guest/init-smoke" "$root/init"
-	pack_initramfs "$root" "$build/$kver/initramfs.cpio.gz"
 
 	t0=$(date +%s)
 	rc=0
-	run_vm "$smoke_timeout" "/boot/vmlinuz-$kver" "$build/$kver/initramfs.cpio.gz" \
-		"console=ttyS0 loglevel=7 panic=-1" "$log" || rc=$?
+	vm_run -t "$smoke_timeout" -a "loglevel=7" \
+		"smoke-$kver" "/boot/vmlinuz-$kver" "$root" || rc=$?
 	secs=$(($(date +%s) - t0))
-	if vm_verdict "smoke $kver" "$log" $rc; then
+	if vm_verdict "smoke-$kver" $rc; then
 		note "  smoke  $kver: ok, 2 load/read/unload rounds (${secs}s)"
 		return 0
 	fi
-	note "  smoke  $kver: FAILED (${secs}s, build/logs/smoke-$kver.log)"
+	note "  smoke  $kver: FAILED (${secs}s, build/logs/smoke-$kver.*)"
 	return 1
 }
 

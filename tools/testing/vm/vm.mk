@@ -1,17 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# VM test targets, included by the top-level Makefile.  The work is done by
-# the scripts next to this file so it can also be run without make.
+# VM targets, included by the top-level Makefile.  The work is done by the
+# scripts next to this file so it can also be run without make; every VM is
+# started by vm_run in lib.sh.
 #
-#   make deps   install the Debian packages the targets below need
-#   make test   KUnit pass on the KASAN/lockdep test kernel, smoke passes on
-#               the stock Debian 6.1 and 6.12 kernels; last line
-#               "N passed, N failed"; console logs in build/logs/
-#   make demo   run the sample workload on stock 6.1 and show debugfs
+#   make deps                  install the Debian packages the targets below need
+#   make test                  KUnit pass on the KASAN/lockdep test kernel, smoke
+#                              passes on the stock Debian 6.1 and 6.12 kernels;
+#                              last line "N passed, N failed"; logs in build/logs/
+#   make demo                  run the sample workload on stock 6.1, show debugfs
+#   make bench [KERNEL=6.12]   pool_alloc against kmalloc, kmem_cache and vmalloc
+#                              on stock Debian 6.1 (default) or 6.12; results in
+#                              bench/results/<series>/ (bench/README.md)
+#   make bench-trace           record bench/traces/boot-busybox.trace.gz again
+#                              from a stock 6.1 boot
 #
 # The test kernel is built once and cached in
 # $(XDG_CACHE_HOME or ~/.cache)/pool-alloc/; modules are built per kernel in
-# build/<kernel release>/, never in the source tree.  KDIR is not used.
+# build/<kernel release>/ (build/bench/<kernel release>/ for bench), never in
+# the source tree.  KDIR is not used.
 
 # Including this file must not change the default goal of the includer.
 vm_saved_goal := $(.DEFAULT_GOAL)
@@ -26,5 +33,11 @@ test: deps
 demo: deps
 	@sh $(VM_DIR)/demo.sh
 
-.PHONY: deps test demo
+bench: deps
+	@KERNEL='$(KERNEL)' sh $(VM_DIR)/bench.sh
+
+bench-trace: deps
+	@sh $(VM_DIR)/trace.sh
+
+.PHONY: deps test demo bench bench-trace
 .DEFAULT_GOAL := $(vm_saved_goal)

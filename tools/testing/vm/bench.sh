@@ -1,0 +1,86 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench [KERNEL=6.1|6.12]`: build pool_alloc and pool_alloc_bench for a
+# stock Debian kernel, boot it three times under qemu and write the results
+# to bench/results/<series>/ (results.csv, results.md, PNG plots, raw result
+# lines), printing results.md.  bench/README.md describes the method.
+#
+#   ioa1, ioa0  Metric A: icount, one vCPU, so guest nanoseconds are guest
+#               instructions; init_on_alloc=1 then 0.  The two run side by
+#               side (one host core each).
+#   smp         Metrics B and C: multi-threaded TCG, 2 vCPUs, alone.
+#
+# Logs: build/logs/bench-<kernel release>-<boot>.{log,result}.  Tunables
+# (environment): PAB_TIMEOUT_A, PAB_TIMEOUT_B (seconds), PAB_QUICK=1 (a
+# fraction of the cases, for trying the harness out; results in
+# bench/results/<series>-quick/).
+set -eu
+. "$(dirname "$0")/lib.sh"
+PATH=$PATH:/sbin:/usr/sbin
+
+series=${KERNEL:-6.1}
+kver=$(stock_series "$series")
+[ -n "$kver" ] || die "no Debian $series kernel with headers in /boot (run make deps)"
+# Normal runs take 1.5 and 1 minutes: a hung VM costs at most 20 minutes.
+timeout_a=${PAB_TIMEOUT_A:-600}
+timeout_b=${PAB_TIMEOUT_B:-600}
+t_start=$(date +%s)
+
+# In build/bench/KVER/, not build/KVER/, which make test and make demo wipe
+# and rebuild whenever they run.
+mods=$(build_modules "/usr/src/linux-headers-$kver" "bench/$kver" W=1)
+[ -f "$mods/bench/pool_alloc_bench.ko" ] || die "no pool_alloc_bench.ko built for $kver"
+
+root="$mods/initramfs"
+stage_busybox "$root" init-bench
+mkdir -p "$root/modules" "$root/bench"
+cp "$mods/pool_alloc.ko" "$mods/bench/pool_alloc_bench.ko" "$root/modules/"
+for t in "$top"/bench/traces/*.trace.gz; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .gz)
+	gzip -dc "$t" >"$root/bench/$name"
+done
+# Packed once here: the two Metric A VMs boot it at the same time.
+pack_initramfs "$root" "$root.cpio.gz"
+
+args="quiet loglevel=3 kfence.sample_interval=0 pab_quick=${PAB_QUICK:-0}"
+say "== Metric A on $kver: two icount VMs side by side (init_on_alloc=1 and 0; logs build/logs/bench-$kver-ioa*.log)"
+rc1=0 rc0=0
+vm_run -i -c 1 -m 1024 -t "$timeout_a" -a "$args init_on_alloc=1 pab_mode=icount" \
+	"bench-$kver-ioa1" "/boot/vmlinuz-$kver" "$root.cpio.gz" &
+pid1=$!
+vm_run -i -c 1 -m 1024 -t "$timeout_a" -a "$args init_on_alloc=0 pab_mode=icount" \
+	"bench-$kver-ioa0" "/boot/vmlinuz-$kver" "$root.cpio.gz" &
+pid0=$!
+wait "$pid1" || rc1=$?
+wait "$pid0" || rc0=$?
+t_a=$(date +%s)
+say "   done in $((t_a - t_start)) s"
+
+say "== Metrics B and C on $kver: 2 vCPUs, multi-threaded TCG (log build/logs/bench-$kver-smp.log)"
+rcs=0
+vm_run -M -c 2 -m 2048 -t "$timeout_b" -a "$args pab_mode=smp" \
+	"bench-$kver-smp" "/boot/vmlinuz-$kver" "$root.cpio.gz" || rcs=$?
+say "   done in $(($(date +%s) - t_a)) s"
+
+bad=0
+vm_verdict "bench-$kver-ioa1" "$rc1" || bad=1
+vm_verdict "bench-$kver-ioa0" "$rc0" || bad=1
+vm_verdict "bench-$kver-smp" "$rcs" || bad=1
+
+# A quick run must not overwrite the results of a full one.
+out="$top/bench/results/$series"
+[ "${PAB_QUICK:-0}" = 0 ] || out="$out-quick"
+# Which allocator was measured: the results are committed, the code moves.
+# Results of an earlier run, not yet committed, do not make the tree dirty.
+PAB_REV=$(git -C "$top" describe --always 2>/dev/null || echo "not a git tree")
+if ! git -C "$top" diff --quiet HEAD -- . ':!bench/results' 2>/dev/null; then
+	PAB_REV="$PAB_REV-dirty"
+fi
+export PAB_REV
+python3 "$top/bench/report.py" "$out" "$kver" \
+	"ioa1=$logs/bench-$kver-ioa1.result" "ioa0=$logs/bench-$kver-ioa0.result" \
+	"smp=$logs/bench-$kver-smp.result" || bad=1
+say "make bench: $(($(date +%s) - t_start)) s in all"
+exit $bad
