@@ -13,6 +13,17 @@
 #include "../pool_alloc.h"
 #include "../src/internal.h"
 
+#if IS_ENABLED(CONFIG_KASAN_KUNIT_TEST)
+/*
+ * mm/kasan/kasan.h is private to mm/: these are the functions it exports
+ * for test suites that expect KASAN reports.
+ */
+void kasan_kunit_test_suite_start(void);
+void kasan_kunit_test_suite_end(void);
+bool kasan_save_enable_multi_shot(void);
+void kasan_restore_multi_shot(bool enabled);
+#endif
+
 /* Where the harness mounts debugfs. */
 #define PA_TEST_DEBUGFS		"/sys/kernel/debug/pool_alloc"
 
@@ -23,7 +34,10 @@ unsigned int pa_test_expected_classes(unsigned int small_max,
 struct pa_pool *pa_test_pool(struct kunit *test, const char *name);
 void pa_test_pin(struct kunit *test);
 int pa_test_read_file(const char *path, char *buf, size_t size);
+void pa_test_fill(void *p, int value, size_t n);
+bool pa_test_bytes_are(const void *p, u8 value, size_t n);
 void pa_test_need_cpus(struct kunit *test, unsigned int n);
+__printf(1, 2) int pa_test_shell(const char *fmt, ...);
 void pa_test_fail_pages(struct kunit *test, unsigned int min_order);
 int pa_test_parse_stats(const char *text, struct pa_stats *st);
 int pa_test_read_stats(const char *path, struct pa_stats *st);

@@ -65,8 +65,10 @@ static void test_class_end_to_end(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, pa_usable_size(p), (size_t)size);
 		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, 16));
 		KUNIT_EXPECT_TRUE(test, pa_owns(p));
-		memset(p, 0xa5, size);
-		KUNIT_EXPECT_TRUE(test, all_bytes_are(p, 0xa5, size));
+		/* The request is the client's; the rest, the class's. */
+		memset(p, 0x5a, requests[i]);
+		pa_test_fill(p, 0xa5, size);
+		KUNIT_EXPECT_TRUE(test, pa_test_bytes_are(p, 0xa5, size));
 
 		after = pa_test_stats(pool);
 		KUNIT_EXPECT_EQ(test, after.allocs, before.allocs + 1);
@@ -195,7 +197,7 @@ static void test_zeroing_calls_return_zeroed_memory(struct kunit *test)
 			u8 *q;
 
 			KUNIT_ASSERT_NOT_NULL(test, p);
-			memset(p, 0xff, usable);
+			pa_test_fill(p, 0xff, usable);
 			pa_free(p);
 			if (way == 0)
 				q = pa_pool_zalloc(pool, sizes[i], GFP_KERNEL);
@@ -208,7 +210,7 @@ static void test_zeroing_calls_return_zeroed_memory(struct kunit *test)
 			KUNIT_ASSERT_NOT_NULL(test, q);
 			if (sizes[i] <= pa_small_max)
 				KUNIT_EXPECT_PTR_EQ(test, q, p);
-			KUNIT_EXPECT_TRUE_MSG(test, all_bytes_are(q, 0, usable),
+			KUNIT_EXPECT_TRUE_MSG(test, pa_test_bytes_are(q, 0, usable),
 					      "size %zu way %u", sizes[i], way);
 			pa_free(q);
 		}
@@ -219,7 +221,8 @@ static void test_zeroing_calls_return_zeroed_memory(struct kunit *test)
 		u8 *q = pa_zalloc(sizes[i], GFP_KERNEL);
 
 		KUNIT_ASSERT_NOT_NULL(test, q);
-		KUNIT_EXPECT_TRUE(test, all_bytes_are(q, 0, pa_usable_size(q)));
+		KUNIT_EXPECT_TRUE(test, pa_test_bytes_are(q, 0,
+							  pa_usable_size(q)));
 		pa_free(q);
 	}
 }
@@ -237,7 +240,7 @@ static void test_calloc_overflow_returns_null(struct kunit *test)
 	array = pa_calloc(7, sizeof(*array), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, array);
 	KUNIT_EXPECT_EQ(test, pa_usable_size(array), (size_t)64);
-	KUNIT_EXPECT_TRUE(test, all_bytes_are(array, 0, 64));
+	KUNIT_EXPECT_TRUE(test, pa_test_bytes_are(array, 0, 64));
 	pa_free(array);
 }
 
@@ -377,9 +380,10 @@ static void test_realloc_in_place_zeroes_the_tail(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, pa_realloc(p, 50, GFP_KERNEL | __GFP_ZERO),
 			    (void *)p);
 	KUNIT_EXPECT_TRUE(test, all_bytes_are(p, 0x5c, 50));
-	KUNIT_EXPECT_TRUE(test, all_bytes_are(p + 50, 0, 208 - 50));
+	KUNIT_EXPECT_TRUE(test, pa_test_bytes_are(p + 50, 0, 208 - 50));
 	KUNIT_EXPECT_PTR_EQ(test, pa_realloc(p, 208, GFP_KERNEL | __GFP_ZERO),
 			    (void *)p);
+	/* Grown in place: all of it is the client's again, and zero. */
 	KUNIT_EXPECT_TRUE(test, all_bytes_are(p + 50, 0, 208 - 50));
 	pa_free(p);
 }

@@ -15,6 +15,7 @@
 #include <linux/cpumask.h>
 #include <linux/sched.h>
 #include <linux/umh.h>
+#include <linux/kasan.h>
 #include "pa_test.h"
 
 /**
@@ -73,6 +74,41 @@ struct pa_pool *pa_test_pool(struct kunit *test, const char *name)
 			kunit_add_action_or_reset(test, destroy_pool_action,
 						  pool));
 	return pool;
+}
+
+/**
+ * pa_test_fill() - write bytes that KASAN guards
+ * @p: where
+ * @value: the byte
+ * @n: how many
+ *
+ * For the memory a test looks at on the allocator's behalf, beyond what a
+ * client may touch: a block's slack past its request (a redzone), a free
+ * block, the uncarved end of a run.  No KASAN report for these accesses.
+ */
+void pa_test_fill(void *p, int value, size_t n)
+{
+	kasan_disable_current();
+	memset(p, value, n);
+	kasan_enable_current();
+}
+
+/**
+ * pa_test_bytes_are() - compare bytes that KASAN guards
+ * @p: where
+ * @value: the byte expected
+ * @n: how many
+ *
+ * Return: true when all @n bytes at @p are @value; no KASAN report.
+ */
+bool pa_test_bytes_are(const void *p, u8 value, size_t n)
+{
+	bool same;
+
+	kasan_disable_current();
+	same = !memchr_inv(p, value, n);
+	kasan_enable_current();
+	return same;
 }
 
 /**
@@ -176,8 +212,16 @@ void pa_test_need_cpus(struct kunit *test, unsigned int n)
 #define FAIL_RESTORE \
 	"cd %s && for f in probability %s; do cat %s.$f >$f; done"
 
-/* Run a shell command as a user-space helper; its exit status or -errno. */
-static __printf(1, 2) int run_shell(const char *fmt, ...)
+/**
+ * pa_test_shell() - run a shell command as a user-mode helper
+ * @fmt: the command, a printf format
+ *
+ * For what the kernel cannot do through the VFS: debugfs attributes and
+ * control files have no read_iter or write_iter.
+ *
+ * Return: the command's exit status, or a negative errno.
+ */
+int pa_test_shell(const char *fmt, ...)
 {
 	char cmd[320], *argv[4], *envp[2];
 	va_list args;
@@ -196,7 +240,7 @@ static __printf(1, 2) int run_shell(const char *fmt, ...)
 
 static void fail_pages_restore(void *unused)
 {
-	run_shell(FAIL_RESTORE, FAIL_DIR, FAIL_SMRETTA, FAIL_SAVED);
+	pa_test_shell(FAIL_RESTORE, FAIL_DIR, FAIL_SMRETTA, FAIL_SAVED);
 }
 
 /**
@@ -213,13 +257,13 @@ void pa_test_fail_pages(struct kunit *test, unsigned int min_order)
 {
 	int err;
 
-	err = run_shell(FAIL_SAVE, FAIL_DIR, FAIL_ATTRS, FAIL_SAVED);
+	err = pa_test_shell(FAIL_SAVE, FAIL_DIR, FAIL_ATTRS, FAIL_SAVED);
 	if (err)
 		kunit_skip(test, "cannot save %s with /bin/sh", FAIL_DIR);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, fail_pages_restore,
 						  NULL));
-	err = run_shell(FAIL_ARM, FAIL_DIR, min_order, FAIL_ATTRS);
+	err = pa_test_shell(FAIL_ARM, FAIL_DIR, min_order, FAIL_ATTRS);
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "arming fail_page_alloc");
 }
 

@@ -109,7 +109,7 @@ static void test_free_foreign_pointer_is_refused(struct kunit *test)
 
 	p = f->make(test, stack, &pool);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	memset(p, PATTERN, PATTERN_LEN);
+	pa_test_fill(p, PATTERN, PATTERN_LEN);
 
 	KUNIT_EXPECT_FALSE(test, pa_owns(p));
 	KUNIT_EXPECT_EQ(test, pa_usable_size(p), (size_t)0);
@@ -121,7 +121,7 @@ static void test_free_foreign_pointer_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 2);
 	KUNIT_EXPECT_EQ(test, after.frees, before.frees);
 	KUNIT_EXPECT_EQ(test, after.live_blocks, before.live_blocks);
-	KUNIT_EXPECT_TRUE(test, !memchr_inv(p, PATTERN, PATTERN_LEN));
+	KUNIT_EXPECT_TRUE(test, pa_test_bytes_are(p, PATTERN, PATTERN_LEN));
 }
 
 /* A refused pointer inside an arena is counted in the pool that owns it. */

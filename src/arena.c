@@ -10,8 +10,9 @@
  * internal.h for the ordering policy and the locks.
  */
 #include <linux/slab.h>
-#include <linux/kmemleak.h>
 #include "internal.h"
+#include "run.h"
+#include "sanitize.h"
 
 /* ---- Internals --------------------------------------------------------- */
 
@@ -58,7 +59,6 @@ static struct pa_arena *arena_create(struct pa_pool *pool, gfp_t gfp)
 	arena->pool = pool;
 	arena->page = page;
 	arena->order = order;
-	arena->base = (unsigned long)page_address(page);
 	arena->nr_runs = 1U << (order - PA_RUN_ORDER);
 	arena->nr_free = arena->nr_runs;
 	INIT_LIST_HEAD(&arena->node);
@@ -73,11 +73,8 @@ static struct pa_arena *arena_create(struct pa_pool *pool, gfp_t gfp)
 
 	if (pa_map_add(arena, meta))
 		goto err_free_arena;
-	/*
-	 * Clients keep pointers to other objects in their blocks: let kmemleak
-	 * scan the arena, but never report the arena itself.
-	 */
-	kmemleak_alloc((void *)arena->base, PAGE_SIZE << order, 0, meta);
+	/* Every block is free until it is handed out (sanitize.h). */
+	pa_sanitize_poison((void *)pa_arena_base(arena), PAGE_SIZE << order);
 	return arena;
 
 err_free_arena:
@@ -90,7 +87,6 @@ err_free_pages:
 /* Give an unlinked arena back; its runs must all be free and unmapped. */
 static void arena_release_pages(struct pa_arena *arena)
 {
-	kmemleak_free((void *)arena->base);
 	__free_pages(arena->page, arena->order);
 }
 
@@ -163,6 +159,25 @@ static struct pa_run *arena_pop_run(struct pa_arena *arena)
 	list_del_init(&run->node);
 	arena_set_free(arena, arena->nr_free - 1);
 	return run;
+}
+
+/*
+ * A pool deleted with live blocks: kmemleak forgets them with their arena,
+ * or their objects would outlive the pages (and overlap what the pages hold
+ * next).
+ */
+static void run_forget_live(struct pa_run *run, struct pa_run_state *state)
+{
+	unsigned long base;
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || !state)
+		return;
+	base = pa_run_base(run);
+	for (i = 0; i < run->nr_carved; i++)
+		if (pa_run_entry_load(state->data + (i << state->wide),
+				      state->wide))
+			pa_sanitize_forget((void *)(base + i * state->size));
 }
 
 /* ---- Interface to the classes ------------------------------------------ */
@@ -272,9 +287,14 @@ void pa_arena_free_all(struct pa_pool *pool)
 	spin_unlock_irqrestore(&pool->arena_lock, flags);
 
 	list_for_each_entry_safe(arena, tmp, &dead, node) {
-		for (i = 0; i < arena->nr_runs; i++)
-			kfree(rcu_dereference_protected(arena->runs[i].state,
-							true));
+		for (i = 0; i < arena->nr_runs; i++) {
+			struct pa_run_state *state;
+
+			state = rcu_dereference_protected(arena->runs[i].state,
+							  true);
+			run_forget_live(&arena->runs[i], state);
+			kfree(state);
+		}
 		arena_release_pages(arena);
 		kfree(arena);
 		cond_resched();

@@ -29,6 +29,18 @@ static struct pa_blocks cache_blocks(struct pa_cpu_cache *c,
 }
 
 /*
+ * Clear @n entries of @c from @first on, which no longer hold its blocks:
+ * kmemleak scans the cache, and a stale pointer to a block that is handed
+ * out again would hide its leak.  Nothing to do without kmemleak.
+ */
+static void cache_forget(struct pa_cpu_cache *c, unsigned int first,
+			 unsigned int n)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		memset(&c->block[first], 0, n * sizeof(c->block[0]));
+}
+
+/*
  * Make room in this CPU's full cache: its PA_CACHE_BATCH oldest blocks go
  * back to their runs, the rest move down.  @c claimed.
  */
@@ -44,6 +56,7 @@ static void cache_flush_oldest(struct pa_class *cls, struct pa_cpu_cache *c)
 		c->entry[i] = c->entry[i + PA_CACHE_BATCH];
 		c->run[i] = c->run[i + PA_CACHE_BATCH];
 	}
+	cache_forget(c, c->count, PA_CACHE_BATCH);
 }
 
 /* Give all of @c back to the runs.  @c claimed, or its CPU dead. */
@@ -51,6 +64,7 @@ static void cache_flush_all(struct pa_class *cls, struct pa_cpu_cache *c)
 {
 	if (c->count)
 		pa_class_flush(cls, cache_blocks(c, 0), c->count);
+	cache_forget(c, 0, c->count);
 	c->flushed += c->count;
 	c->count = 0;
 }
@@ -89,9 +103,7 @@ static void *cache_hand_out(struct pa_class *cls, struct pa_cpu_cache *c,
 
 	pa_cache_release(c);
 	preempt_enable();
-	if (want_init_on_alloc(gfp))
-		pa_cache_zero(block, cls->size);
-	return block;
+	return pa_cache_hand_out(block, size, cls->size, gfp);
 }
 
 /* Record a block handed out past the caches. */
@@ -101,9 +113,7 @@ static void *direct_hand_out(struct pa_class *cls, void *block, void *entry,
 	pa_run_entry_store(entry, cls->wide, size);
 	atomic64_inc(&cls->direct_allocs);
 	atomic64_add(size, &cls->direct_requested);
-	if (want_init_on_alloc(gfp))
-		pa_cache_zero(block, cls->size);
-	return block;
+	return pa_cache_hand_out(block, size, cls->size, gfp);
 }
 
 /*
@@ -198,7 +208,7 @@ void *pa_cache_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp)
 }
 
 /**
- * pa_cache_free_slow() - put a freed block on a full cache, or wipe it first
+ * pa_cache_free_full() - put a freed block on a full cache
  * @cls: its class
  * @c: this CPU's cache of it, claimed
  * @block: the block, whose state entry the caller cleared
@@ -208,14 +218,11 @@ void *pa_cache_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp)
  *
  * Context: preemption disabled by pa_cache_free(), @c claimed; both undone.
  */
-void pa_cache_free_slow(struct pa_class *cls, struct pa_cpu_cache *c,
+void pa_cache_free_full(struct pa_class *cls, struct pa_cpu_cache *c,
 			void *block, void *entry, struct pa_run *run,
 			unsigned long requested)
 {
-	if (want_init_on_free())
-		pa_cache_zero(block, cls->size);
-	if (c->count == PA_CACHE_SIZE)
-		cache_flush_oldest(cls, c);
+	cache_flush_oldest(cls, c);
 	pa_cache_push(c, block, entry, run, requested);
 	pa_cache_release(c);
 	preempt_enable();
@@ -240,8 +247,6 @@ void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
 	struct pa_blocks one = { .block = &block, .entry = &entry, .run = &run };
 
 	preempt_enable();
-	if (want_init_on_free())
-		pa_cache_zero(block, cls->size);
 	pa_class_flush(cls, one, 1);
 	atomic64_inc(&cls->direct_frees);
 	atomic64_sub(requested, &cls->direct_requested);

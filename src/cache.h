@@ -25,6 +25,7 @@
 #include "internal.h"
 #include "map.h"
 #include "run.h"
+#include "sanitize.h"
 
 /*
  * Zero a block for __GFP_ZERO, init_on_alloc or init_on_free.  Blocks are
@@ -38,6 +39,35 @@ static __always_inline void *pa_cache_zero(void *block, unsigned int size)
 }
 
 static_assert(PA_ALIGN % sizeof(u64) == 0);
+
+/*
+ * The last step of every small allocation, outside the cache: zero the
+ * block if asked, and show it to KASAN and kmemleak.
+ */
+static __always_inline void *pa_cache_hand_out(void *block, size_t size,
+					       unsigned int usable, gfp_t gfp)
+{
+	if (want_init_on_alloc(gfp)) {
+		pa_sanitize_open(block, usable);
+		pa_cache_zero(block, usable);
+	}
+	pa_sanitize_alloc(block, size, usable, gfp);
+	return block;
+}
+
+/*
+ * The first step of every small free, once its state entry is claimed:
+ * wipe it for init_on_free, and tell KASAN and kmemleak it is free.
+ */
+static __always_inline void pa_cache_take_back(void *block,
+					       unsigned int usable)
+{
+	if (want_init_on_free()) {
+		pa_sanitize_open(block, usable);
+		pa_cache_zero(block, usable);
+	}
+	pa_sanitize_free(block, usable);
+}
 
 /**
  * pa_cache_claim() - mark this CPU's cache busy, unless it is
@@ -81,11 +111,15 @@ static __always_inline void pa_cache_release(struct pa_cpu_cache *c)
 static __always_inline void *pa_cache_pop(struct pa_cpu_cache *c, size_t size)
 {
 	unsigned int top = --c->count;
+	void *block = c->block[top];
 
 	/* The cache owns the block: nothing else changes its entry now. */
 	pa_run_entry_store(c->entry[top], c->wide, size);
 	c->requested += size;
-	return c->block[top];
+	/* kmemleak scans the cache: no stale pointer may hide a leak. */
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		c->block[top] = NULL;
+	return block;
 }
 
 /**
@@ -137,9 +171,7 @@ static __always_inline void *pa_cache_alloc(struct pa_pool *pool, size_t size,
 	block = pa_cache_pop(c, size);
 	pa_cache_release(c);
 	preempt_enable();
-	if (want_init_on_alloc(gfp))
-		return pa_cache_zero(block, cls->size);
-	return block;
+	return pa_cache_hand_out(block, size, cls->size, gfp);
 }
 
 /**
@@ -187,14 +219,15 @@ static __always_inline bool pa_cache_free(const void *p, const char *what,
 		return true;
 	}
 
+	pa_cache_take_back((void *)p, state->size);
 	c = this_cpu_ptr(state->cls->cache);
 	if (unlikely(!pa_cache_claim(c))) {
 		pa_cache_free_direct(state->cls, (void *)p, entry, run,
 				     requested);
 		return true;
 	}
-	if (unlikely(c->count == PA_CACHE_SIZE || want_init_on_free())) {
-		pa_cache_free_slow(state->cls, c, (void *)p, entry, run,
+	if (unlikely(c->count == PA_CACHE_SIZE)) {
+		pa_cache_free_full(state->cls, c, (void *)p, entry, run,
 				   requested);
 		return true;
 	}

@@ -25,6 +25,7 @@
 #include <kunit/visibility.h>
 #include "internal.h"
 #include "run.h"
+#include "sanitize.h"
 
 /* ---- The class table ------------------------------------------------- */
 
@@ -307,8 +308,11 @@ unsigned int pa_class_take(struct pa_class *cls, struct pa_blocks to,
 	struct pa_run *run;
 
 	spin_lock_irqsave(&cls->lock, flags);
+	/* The free-list links are in free blocks, which KASAN guards. */
+	pa_sanitize_own_begin();
 	while (left && (run = class_fullest_run(cls)))
 		left -= run_take_blocks(cls, run, to, left, left);
+	pa_sanitize_own_end();
 	spin_unlock_irqrestore(&cls->lock, flags);
 
 	/* Short of @n: move what was taken down to the bottom. */
@@ -341,9 +345,11 @@ void pa_class_flush(struct pa_class *cls, struct pa_blocks from,
 	unsigned int i;
 
 	spin_lock_irqsave(&cls->lock, flags);
+	pa_sanitize_own_begin();
 	for (i = 0; i < n; i++)
 		if (run_put_block(cls, from.block[i], from.run[i]))
 			list_add(&from.run[i]->node, &empty);
+	pa_sanitize_own_end();
 	spin_unlock_irqrestore(&cls->lock, flags);
 
 	list_for_each_entry_safe(run, tmp, &empty, node)

@@ -214,7 +214,6 @@ struct pa_arena {
 	struct list_head node;		/* pool->arenas[nr_free] */
 	struct pa_pool *pool;
 	struct page *page;
-	unsigned long base;		/* address of the first run */
 	unsigned int order;
 	unsigned int nr_runs;
 	unsigned int nr_free;
@@ -337,7 +336,7 @@ struct pa_pool *pa_pool_next(struct pa_pool *pool);
 void *pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 		      size_t size, gfp_t gfp);
 void *pa_cache_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp);
-void pa_cache_free_slow(struct pa_class *cls, struct pa_cpu_cache *c,
+void pa_cache_free_full(struct pa_class *cls, struct pa_cpu_cache *c,
 			void *block, void *entry, struct pa_run *run,
 			unsigned long requested);
 void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
@@ -393,6 +392,16 @@ static __always_inline struct pa_class *pa_class_for(struct pa_pool *pool,
 {
 	return (void *)pool +
 	       pa_size_to_class[(size + PA_ALIGN - 1) >> PA_ALIGN_SHIFT];
+}
+
+/*
+ * The address of @arena's first run, from its pages: the descriptor keeps
+ * no pointer to the first block, which kmemleak would take for a reference
+ * to it and never report its leak.
+ */
+static inline unsigned long pa_arena_base(const struct pa_arena *arena)
+{
+	return (unsigned long)page_address(arena->page);
 }
 
 /* arena.c: pages cut into runs */

@@ -23,6 +23,7 @@
 #include <linux/hash.h>
 #include <linux/workqueue.h>
 #include "internal.h"
+#include "sanitize.h"
 
 /* The largest order alloc_pages() accepts; the name changed in 6.8. */
 #ifdef MAX_PAGE_ORDER
@@ -285,13 +286,13 @@ void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 
 	if (size > PA_LARGE_MAX)
 		goto fail;
-	/* All of the usable size is mapped, so KASAN lets callers use it. */
 	if (vmapped) {
 		addr = __vmalloc(PAGE_ALIGN(size), mem);
 	} else if (get_order(size) <= PA_PAGE_ORDER_MAX) {
 		addr = alloc_pages_exact(PAGE_ALIGN(size), mem);
+		/* Reported when leaked, as vmalloc's blocks are. */
 		if (addr)
-			kmemleak_alloc(addr, PAGE_ALIGN(size), 0,
+			kmemleak_alloc(addr, PAGE_ALIGN(size), 1,
 				       pa_meta_gfp(gfp));
 	}
 	if (!addr)
@@ -300,6 +301,8 @@ void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 		large_release_memory(addr, PAGE_ALIGN(size), vmapped);
 		goto fail;
 	}
+	/* KASAN: the page-rounded slack past the request is a redzone. */
+	pa_sanitize_shape(addr, size, PAGE_ALIGN(size));
 	return addr;
 
 fail:

@@ -18,6 +18,7 @@
 #include <kunit/visibility.h>
 #include "internal.h"
 #include "cache.h"
+#include "sanitize.h"
 
 /* ---- Parameters -------------------------------------------------------- */
 
@@ -266,14 +267,18 @@ void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
 		if (want_init_on_alloc(gfp)) {
 			size_t from = min(new_size, info.requested);
 
+			pa_sanitize_open(p, info.usable);
 			memset((char *)p + from, 0, info.usable - from);
 		}
+		pa_sanitize_resize(p, info.requested, new_size, info.usable,
+				   gfp, found != PA_NOT_OURS);
 		return (void *)p;
 	}
 
 	q = alloc_block(info.pool, new_size, gfp);
 	if (!q)
 		return NULL;
+	pa_sanitize_open(p, info.usable);
 	memcpy(q, p, info.usable);
 	free_block(p, "pa_realloc", _RET_IP_);
 	return q;

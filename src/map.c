@@ -87,7 +87,7 @@ static struct pa_run **map_slot(unsigned long index, gfp_t gfp)
  */
 int pa_map_add(struct pa_arena *arena, gfp_t gfp)
 {
-	unsigned long first = pa_map_index(arena->base), i;
+	unsigned long first = pa_map_index(pa_arena_base(arena)), i;
 	struct pa_run **slot;
 
 	if (first + arena->nr_runs > 1UL << PA_MAP_INDEX_BITS)
@@ -129,7 +129,7 @@ void pa_map_init(void)
  */
 void pa_map_remove(struct pa_arena *arena)
 {
-	unsigned long first = pa_map_index(arena->base), i;
+	unsigned long first = pa_map_index(pa_arena_base(arena)), i;
 
 	for (i = 0; i < arena->nr_runs; i++)
 		WRITE_ONCE(*map_slot(first + i, GFP_NOWAIT), NULL);

@@ -18,7 +18,7 @@
 /* The address of @run's first block. */
 static __always_inline unsigned long pa_run_base(const struct pa_run *run)
 {
-	return run->arena->base + (run - run->arena->runs) * PA_RUN_SIZE;
+	return pa_arena_base(run->arena) + (run - run->arena->runs) * PA_RUN_SIZE;
 }
 
 /*

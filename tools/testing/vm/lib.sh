@@ -182,6 +182,40 @@ vm_section() {
 # that is expected and is not matched.
 splat_re='Oops|BUG:|WARNING:|KASAN|INFO: possible|inconsistent lock state|INFO: trying to register|lockdep is turned off|turning off the locking correctness validator|DEBUG_LOCKS_WARN_ON|unreferenced object|suspected memory leak|sleeping function called from invalid context|Call Trace:|general protection fault|Kernel panic|UBSAN:|cut here|detected stall|blocked for more than|Unable to handle|list_(add|del) corruption|refcount_t:'
 
+# vm_console NAME: the console of run NAME less the reports a test declared,
+# the one exception to "any report fails the run".  A KUnit test that plants
+# a bug prints "pa_test: expect N KASAN reports" (or "N kmemleak reports")
+# before it and "pa_test: end of expected reports" after it; when exactly N
+# reports of that kind ("BUG: KASAN: ..." lines, or the leaks kmemleak's
+# "N new suspected memory leaks" counts) lie between the two, the lines
+# between them are left out.  Any other number leaves them in, to fail the
+# run; so does a region that never ends.
+vm_console() {
+	tr -d '\r' <"$logs/$1.log" | awk '
+	function flush() { printf "%s", held; held = ""; on = 0 }
+	/pa_test: expect [0-9]+ (KASAN|kmemleak) reports/ {
+		if (on) flush()
+		match($0, /expect [0-9]+ /)
+		want = substr($0, RSTART + 7, RLENGTH - 8) + 0
+		kind = ($0 ~ /KASAN reports/) ? "kasan" : "kmemleak"
+		on = 1; seen = 0; held = $0 "\n"; next
+	}
+	on && /pa_test: end of expected reports/ {
+		if (seen == want) { held = ""; on = 0; exempt += want }
+		else { held = held $0 "\n"; flush() }
+		next
+	}
+	on {
+		held = held $0 "\n"
+		if (kind == "kasan" && /BUG: KASAN: /) seen++
+		if (kind == "kmemleak" && match($0, /[0-9]+ new suspected memory leak/))
+			seen += substr($0, RSTART, RLENGTH) + 0
+		next
+	}
+	{ print }
+	END { if (on) flush(); if (exempt) print "pa_harness: " exempt " expected reports left out" > "/dev/stderr" }'
+}
+
 # vm_verdict NAME RC: judge the finished run NAME, whose qemu returned RC.  It
 # passed when qemu exited by itself (the guest rebooted), the guest reported
 # no "@@pa: FAIL", reached its last marker "@@pa: end" (written only when its
@@ -204,8 +238,8 @@ vm_verdict() {
 		say "  $1: the guest never finished its script (crash or hang)"
 		v_bad=1
 	fi
-	if grep -Eqa "$splat_re" "$logs/$1.log" 2>/dev/null; then
-		grep -Ean "$splat_re" "$logs/$1.log" | head -n 40 | tr -d '\r' |
+	if vm_console "$1" 2>/dev/null | grep -Eqa "$splat_re"; then
+		vm_console "$1" 2>/dev/null | grep -Ean "$splat_re" | head -n 40 |
 			sed 's/^/    /' >&2
 		say "  $1: kernel error reports in build/logs/$1.log (first 40 shown above)"
 		v_bad=1
