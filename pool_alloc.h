@@ -16,8 +16,13 @@
 /* Longest pool name, including the terminating NUL. */
 #define PA_POOL_NAME_MAX	32
 
-/* No pool flags are defined yet; pa_pool_create() refuses any bit set. */
-#define PA_POOL_FLAGS_VALID	0U
+/*
+ * pa_pool_create() flags.  PA_POOL_DEBUG: guard bytes, fill patterns, a
+ * quarantine and a report of every misuse (Documentation/pool_alloc.rst,
+ * "Debug mode").  pa_pool_create() refuses any other bit.
+ */
+#define PA_POOL_DEBUG		BIT(0)
+#define PA_POOL_FLAGS_VALID	PA_POOL_DEBUG
 
 struct pa_pool;
 
@@ -39,6 +44,12 @@ struct pa_pool;
  *	a pool: PA_RUN_SIZE bytes of blocks of one size)
  * @pages_held: pages held from the page allocator and vmalloc
  * @invalid_frees: pa_free()/pa_realloc() of pointers not handed out here
+ *	(foreign or interior pointers)
+ * @err_overflow_before: debug mode: blocks written before their start
+ * @err_overflow_after: debug mode: blocks written past their request
+ * @err_use_after_free: debug mode: freed blocks written in quarantine
+ * @err_double_free: debug mode: blocks freed twice
+ * @err_wrong_pool: pa_pool_free() of a block of another pool
  *
  * All counts are since the pool was created.
  */
@@ -52,6 +63,8 @@ struct pa_stats {
 	u64 runs_in_use;
 	u64 pages_held;
 	u64 invalid_frees;
+	u64 err_overflow_before, err_overflow_after, err_use_after_free;
+	u64 err_double_free, err_wrong_pool;
 };
 
 void *pa_alloc(size_t size, gfp_t gfp);
@@ -66,6 +79,8 @@ struct pa_pool *pa_pool_create(const char *name, unsigned int flags);
 void pa_pool_destroy(struct pa_pool *pool);
 void *pa_pool_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
 void *pa_pool_zalloc(struct pa_pool *pool, size_t size, gfp_t gfp);
+void pa_pool_free(struct pa_pool *pool, const void *p);
+int pa_pool_validate(struct pa_pool *pool);
 void pa_pool_stats(struct pa_pool *pool, struct pa_stats *out);
 
 #endif /* _POOL_ALLOC_H */

@@ -32,6 +32,8 @@ unsigned int pa_test_expected_classes(unsigned int small_max,
 				      unsigned int *sizes, unsigned int max);
 
 struct pa_pool *pa_test_pool(struct kunit *test, const char *name);
+struct pa_pool *pa_test_pool_flags(struct kunit *test, const char *name,
+				   unsigned int flags);
 void pa_test_pin(struct kunit *test);
 int pa_test_read_file(const char *path, char *buf, size_t size);
 void pa_test_fill(void *p, int value, size_t n);

@@ -54,20 +54,23 @@ static void destroy_pool_action(void *pool)
 }
 
 /**
- * pa_test_pool() - a fresh pool, destroyed when the test ends
+ * pa_test_pool_flags() - a fresh pool with pa_pool_create() flags
  * @test: the test
  * @name: a prefix for its name
+ * @flags: the flags
  *
- * Return: the pool; the test is aborted if it cannot be created.
+ * Return: the pool, destroyed when the test ends; the test is aborted if it
+ * cannot be created.
  */
-struct pa_pool *pa_test_pool(struct kunit *test, const char *name)
+struct pa_pool *pa_test_pool_flags(struct kunit *test, const char *name,
+				   unsigned int flags)
 {
 	static atomic_t serial = ATOMIC_INIT(0);
 	char full[PA_POOL_NAME_MAX];
 	struct pa_pool *pool;
 
 	snprintf(full, sizeof(full), "%s-%d", name, atomic_inc_return(&serial));
-	pool = pa_pool_create(full, 0);
+	pool = pa_pool_create(full, flags);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(pool), "pa_pool_create(%s): %ld",
 			       full, PTR_ERR(pool));
 	KUNIT_ASSERT_EQ(test, 0,
@@ -109,6 +112,18 @@ bool pa_test_bytes_are(const void *p, u8 value, size_t n)
 	same = !memchr_inv(p, value, n);
 	kasan_enable_current();
 	return same;
+}
+
+/**
+ * pa_test_pool() - a fresh pool, destroyed when the test ends
+ * @test: the test
+ * @name: a prefix for its name
+ *
+ * Return: the pool; the test is aborted if it cannot be created.
+ */
+struct pa_pool *pa_test_pool(struct kunit *test, const char *name)
+{
+	return pa_test_pool_flags(test, name, 0);
 }
 
 /**
@@ -281,7 +296,9 @@ static const struct {
 	FIELD(large_live), FIELD(large_bytes), FIELD(arenas_current),
 	FIELD(arenas_highwater), FIELD(arenas_allocated),
 	FIELD(arenas_reclaimed), FIELD(runs_in_use), FIELD(pages_held),
-	FIELD(invalid_frees),
+	FIELD(invalid_frees), FIELD(err_overflow_before),
+	FIELD(err_overflow_after), FIELD(err_use_after_free),
+	FIELD(err_double_free), FIELD(err_wrong_pool),
 };
 
 #undef FIELD

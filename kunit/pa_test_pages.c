@@ -352,7 +352,10 @@ static void test_pool_create_rejects_bad_names_and_flags(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create(too_long, 0)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("a/b", 0)), -EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("..", 0)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("flags", 1)), -EINVAL);
+	/* The first bit after PA_POOL_DEBUG, the only flag defined. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("flags", 2)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("flags", PA_POOL_DEBUG | 2)),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("flags", 0x80000000)),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pa_pool_create("default", 0)), -EEXIST);

@@ -264,6 +264,61 @@ void pa_arena_unmap_all(struct pa_pool *pool)
 }
 
 /**
+ * pa_arena_walk() - call @fn on every live small block of a pool
+ * @pool: the pool
+ * @fn: called with the pool, the block and its class size; returns how
+ *	many problems it found there
+ *
+ * For pa_pool_validate(): @fn runs under the arena lock with interrupts
+ * disabled, and must not sleep or allocate.  Blocks may be freed meanwhile;
+ * each is seen live or not at all.
+ *
+ * Context: any context but NMI.  Takes pool->arena_lock.
+ * Return: the sum of what @fn returned.
+ */
+unsigned long pa_arena_walk(struct pa_pool *pool,
+			    unsigned int (*fn)(struct pa_pool *pool,
+					       void *block, size_t usable))
+{
+	unsigned long flags, found = 0;
+	struct pa_arena *arena;
+	unsigned int n, r, i;
+
+	spin_lock_irqsave(&pool->arena_lock, flags);
+	/* Run states are freed after a grace period. */
+	rcu_read_lock();
+	for (n = 0; n <= PA_RUNS_PER_ARENA; n++) {
+		list_for_each_entry(arena, &pool->arenas[n], node) {
+			for (r = 0; r < arena->nr_runs; r++) {
+				struct pa_run *run = &arena->runs[r];
+				struct pa_run_state *state;
+				unsigned int carved;
+
+				state = rcu_dereference(run->state);
+				if (!state)
+					continue;
+				/* No class lock: a refill may carve more. */
+				carved = data_race(run->nr_carved);
+				/* Bounded by the state array read above. */
+				carved = min_t(unsigned int, carved,
+					       PA_RUN_SIZE / state->size);
+				for (i = 0; i < carved; i++)
+					if (pa_run_entry_load(state->data +
+							      (i << state->wide),
+							      state->wide))
+						found += fn(pool,
+							    (void *)(pa_run_base(run) +
+								     i * state->size),
+							    state->size);
+			}
+		}
+	}
+	rcu_read_unlock();
+	spin_unlock_irqrestore(&pool->arena_lock, flags);
+	return found;
+}
+
+/**
  * pa_arena_free_all() - free every arena of an unmapped pool, live blocks or not
  * @pool: the pool, after pa_arena_unmap_all() and a grace period
  *

@@ -252,27 +252,6 @@ void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
 	atomic64_sub(requested, &cls->direct_requested);
 }
 
-/**
- * pa_cache_refuse() - count and report a pointer into an arena that is not
- * a live block's start
- * @run: the run it is in
- * @p: the pointer
- * @what: the entry point the client called
- * @caller: where it was called from
- *
- * Counted in the pool while the lookup's RCU read-side section still keeps
- * that pool alive: a stray free racing pa_pool_destroy() must not write
- * into a freed pool.
- *
- * Context: preemption disabled by pa_cache_free(), undone.
- */
-void pa_cache_refuse(struct pa_run *run, const void *p, const char *what,
-		     unsigned long caller)
-{
-	pa_report_invalid(run->arena->pool, what, p, caller);
-	preempt_enable();
-}
-
 /* ---- Interface to the entry points and the drains --------------------- */
 
 /*

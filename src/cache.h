@@ -174,22 +174,29 @@ static __always_inline void *pa_cache_alloc(struct pa_pool *pool, size_t size,
 	return pa_cache_hand_out(block, size, cls->size, gfp);
 }
 
+/* What pa_cache_free() did with a pointer. */
+enum pa_cache_freed {
+	PA_CACHE_FREED,		/* a live small block, freed */
+	PA_CACHE_NO_ARENA,	/* in no arena: NULL, large or foreign */
+	PA_CACHE_NO_BLOCK,	/* in an arena, but no live block's start */
+};
+
 /**
- * pa_cache_free() - free a small block, or refuse a pointer into an arena
+ * pa_cache_free() - free a small block
  * @p: any pointer
- * @what: the entry point the client called, for a report
- * @caller: where it was called from
+ * @runp: set to the run @p is in, for PA_CACHE_NO_BLOCK
  *
- * A live small block goes on this CPU's cache.  A pointer into an arena that
- * is not a live block's start (a double free, an interior pointer) is
- * refused and counted in the arena's pool.
+ * A live small block goes on this CPU's cache.  Anything else is the
+ * caller's to refuse, or to hand to debug mode: for a pointer into an arena
+ * that is no live block's start (a double free, an interior pointer, a
+ * debug block's client pointer), preemption stays disabled, so that the run
+ * and its pool stay valid until the caller enables it.
  *
  * Context: any context but NMI.
- * Return: false when @p is in no arena (NULL, a large block, a foreign
- * pointer): nothing was done.
+ * Return: what was done; nothing but for PA_CACHE_FREED.
  */
-static __always_inline bool pa_cache_free(const void *p, const char *what,
-					  unsigned long caller)
+static __always_inline enum pa_cache_freed
+pa_cache_free(const void *p, struct pa_run **runp)
 {
 	unsigned long requested, index;
 	struct pa_run_state *state;
@@ -200,41 +207,38 @@ static __always_inline bool pa_cache_free(const void *p, const char *what,
 	/* Outside the direct map (NULL, vmalloc): no run to look for. */
 	index = pa_map_index((unsigned long)p);
 	if (unlikely(!pa_map_covers(index)))
-		return false;
+		return PA_CACHE_NO_ARENA;
 	preempt_disable();
 	run = pa_map_run(index);
 	if (unlikely(!run)) {
 		preempt_enable();
-		return false;
+		return PA_CACHE_NO_ARENA;
 	}
+	*runp = run;
 	state = pa_run_entry(run, p, &entry);
-	if (unlikely(!state)) {
-		pa_cache_refuse(run, p, what, caller);
-		return true;
-	}
+	if (unlikely(!state))
+		return PA_CACHE_NO_BLOCK;
 	/* A free block's entry is 0; of two racing frees only one clears it. */
 	requested = pa_run_entry_claim(entry, state->wide);
-	if (unlikely(!requested)) {
-		pa_cache_refuse(run, p, what, caller);
-		return true;
-	}
+	if (unlikely(!requested))
+		return PA_CACHE_NO_BLOCK;
 
 	pa_cache_take_back((void *)p, state->size);
 	c = this_cpu_ptr(state->cls->cache);
 	if (unlikely(!pa_cache_claim(c))) {
 		pa_cache_free_direct(state->cls, (void *)p, entry, run,
 				     requested);
-		return true;
+		return PA_CACHE_FREED;
 	}
 	if (unlikely(c->count == PA_CACHE_SIZE)) {
 		pa_cache_free_full(state->cls, c, (void *)p, entry, run,
 				   requested);
-		return true;
+		return PA_CACHE_FREED;
 	}
 	pa_cache_push(c, (void *)p, entry, run, requested);
 	pa_cache_release(c);
 	preempt_enable();
-	return true;
+	return PA_CACHE_FREED;
 }
 
 #endif /* _PA_CACHE_H */

@@ -5,7 +5,7 @@
  *   /sys/kernel/debug/pool_alloc/stats           totals over all pools
  *   /sys/kernel/debug/pool_alloc/classes         per-class table, all pools
  *   /sys/kernel/debug/pool_alloc/arenas          one line per arena
- *   /sys/kernel/debug/pool_alloc/pools/<name>/stats and classes
+ *   /sys/kernel/debug/pool_alloc/pools/<name>/stats, classes and validate
  *
  * Documentation/pool_alloc.rst explains every field and column.
  */
@@ -29,6 +29,8 @@ static const struct {
 	STAT(arenas_current), STAT(arenas_highwater),
 	STAT(arenas_allocated), STAT(arenas_reclaimed),
 	STAT(runs_in_use), STAT(pages_held), STAT(invalid_frees),
+	STAT(err_overflow_before), STAT(err_overflow_after),
+	STAT(err_use_after_free), STAT(err_double_free), STAT(err_wrong_pool),
 };
 
 #undef STAT
@@ -67,6 +69,14 @@ static int pool_stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pool_stats);
+
+/* Reading it checks every block of a debug pool (pa_pool_validate()). */
+static int pool_validate_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%d\n", pa_debug_validate(m->private));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pool_validate);
 
 /* ---- classes ----------------------------------------------------------- */
 
@@ -255,6 +265,8 @@ void pa_debugfs_add_pool(struct pa_pool *pool)
 			    &pool_stats_fops);
 	debugfs_create_file("classes", 0444, pool->debugfs, pool,
 			    &pool_classes_fops);
+	debugfs_create_file("validate", 0444, pool->debugfs, pool,
+			    &pool_validate_fops);
 }
 
 /**

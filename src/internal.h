@@ -90,7 +90,15 @@
 #include <linux/mm.h>
 #include <linux/log2.h>
 #include <linux/string.h>
+#include <linux/jump_label.h>
 #include "../pool_alloc.h"
+
+/*
+ * Debug mode's bytes around each block (debug.c): a 16-byte head before the
+ * client's data (request, serial, 8 guard bytes), at least 8 guard bytes
+ * after it, and a 16-byte tail record at the end of the block.
+ */
+#define PA_DEBUG_OVERHEAD	40
 
 /* A run is 16 KiB: pymalloc's pool size, and four blocks of the 4 KiB class. */
 #define PA_RUN_ORDER		2
@@ -149,6 +157,17 @@ static_assert(PA_CACHE_BATCH <= PA_CACHE_SIZE);
 #define PA_REAP_INTERVAL	(2 * HZ)
 
 struct pa_arena;
+struct pa_quarantine;
+
+/* What debug mode detects, each with its counter in struct pa_pool. */
+enum pa_err {
+	PA_ERR_OVERFLOW_BEFORE,
+	PA_ERR_OVERFLOW_AFTER,
+	PA_ERR_USE_AFTER_FREE,
+	PA_ERR_DOUBLE_FREE,
+	PA_ERR_WRONG_POOL,
+	PA_ERR_COUNT
+};
 
 /*
  * What a run's blocks were asked for, indexed by block (each block's state
@@ -268,6 +287,14 @@ struct pa_pool {
 	atomic64_t failures;
 	atomic64_t invalid_frees;
 
+	/* Debug mode (debug.c); err_wrong_pool counts for every pool. */
+	unsigned int flags;			/* PA_POOL_DEBUG */
+	struct pa_quarantine *quarantine;	/* debug pools only */
+	atomic_t serial;
+	atomic64_t err[PA_ERR_COUNT];
+	/* Freed blocks held back (quarantined or damaged), not yet freed. */
+	atomic64_t held_blocks, held_requested, held_usable;
+
 	struct pa_class classes[];	/* pa_nr_classes of them */
 };
 
@@ -306,6 +333,16 @@ struct pa_blocks {
 
 /* main.c: the entry points; the default pool is created at load. */
 extern struct pa_pool *pa_default_pool;
+
+/* debug.c: debug mode, hooked in at the entry points */
+DECLARE_STATIC_KEY_FALSE(pa_debug_key);
+int pa_debug_attach(struct pa_pool *pool);
+void pa_debug_detach(struct pa_pool *pool);
+void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
+bool pa_debug_free(const void *p, struct pa_pool *owner, const char *what,
+		   unsigned long caller);
+enum pa_lookup pa_debug_query(const void *p, struct pa_block_info *info);
+int pa_debug_validate(struct pa_pool *pool);
 #if IS_ENABLED(CONFIG_KUNIT)
 extern const struct kernel_param_ops pa_small_max_ops;
 #endif
@@ -322,7 +359,7 @@ void pa_reclaim_exit(void);
 
 /* pool.c: creation, teardown and statistics; the list of pools */
 bool pa_pool_name_valid(const char *name);
-struct pa_pool *pa_pool_new(const char *name);
+struct pa_pool *pa_pool_new(const char *name, unsigned int flags);
 void pa_pool_delete(struct pa_pool *pool);
 void pa_pool_sum(struct pa_pool *pool, struct pa_stats *st);
 void pa_pool_lock(void);
@@ -341,8 +378,6 @@ void pa_cache_free_full(struct pa_class *cls, struct pa_cpu_cache *c,
 			unsigned long requested);
 void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
 			  struct pa_run *run, unsigned long requested);
-void pa_cache_refuse(struct pa_run *run, const void *p, const char *what,
-		     unsigned long caller);
 enum pa_lookup pa_cache_query(const void *p, struct pa_block_info *info);
 enum pa_lookup pa_cache_resize(const void *p, size_t size,
 			       struct pa_block_info *info, const char *what,
@@ -362,6 +397,9 @@ enum pa_lookup pa_large_query(const void *p, size_t resize,
 			      struct pa_block_info *info);
 void pa_large_sum(struct pa_pool *pool, struct pa_stats *st);
 void pa_large_free_all(struct pa_pool *pool);
+unsigned long pa_large_walk(struct pa_pool *pool,
+			    unsigned int (*fn)(struct pa_pool *pool,
+					       void *block, size_t usable));
 void pa_large_exit(void);
 
 /* class.c: the size classes, and the runs of each */
@@ -411,6 +449,9 @@ void pa_arena_unmap_all(struct pa_pool *pool);
 void pa_arena_free_all(struct pa_pool *pool);
 unsigned long pa_arena_release_empty(struct pa_pool *pool);
 unsigned long pa_arena_empty_pages(struct pa_pool *pool);
+unsigned long pa_arena_walk(struct pa_pool *pool,
+			    unsigned int (*fn)(struct pa_pool *pool,
+					       void *block, size_t usable));
 
 /* map.c: the run map; the lookup itself is inline, in map.h */
 void pa_map_init(void);
@@ -421,6 +462,24 @@ void pa_map_exit(void);
 /* report.c: what a client did wrong, counted and said */
 void pa_report_invalid(struct pa_pool *pool, const char *what, const void *p,
 		       unsigned long caller);
+void pa_report_wrong_pool(struct pa_pool *pool, struct pa_pool *owner,
+			  const void *p, unsigned long caller);
+
+/* A damaged debug block, as debug.c describes it to pa_report_misuse(). */
+struct pa_report {
+	enum pa_err err;
+	const char *what;		/* the check's caller: an entry point */
+	unsigned long caller;
+	const void *ptr;		/* the client's pointer */
+	const void *block;		/* the block around it */
+	size_t usable;
+	const void *damage;		/* the first bad byte, or NULL */
+	size_t requested;
+	u32 serial;
+	u32 alloc_stack, free_stack;	/* stack depot handles, or 0 */
+};
+
+void pa_report_misuse(struct pa_pool *pool, const struct pa_report *r);
 
 /*
  * The gfp for memory the allocator keeps for itself (arenas, descriptors,

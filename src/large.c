@@ -406,6 +406,33 @@ void pa_large_sum(struct pa_pool *pool, struct pa_stats *st)
 }
 
 /**
+ * pa_large_walk() - call @fn on every live large block of a pool
+ * @pool: the pool
+ * @fn: called with the pool, the block and its usable size; returns how
+ *	many problems it found there
+ *
+ * Context: any context but NMI.  Takes pa_large_lock: @fn must not sleep.
+ * Return: the sum of what @fn returned.
+ */
+unsigned long pa_large_walk(struct pa_pool *pool,
+			    unsigned int (*fn)(struct pa_pool *pool,
+					       void *block, size_t usable))
+{
+	unsigned long flags, found = 0;
+	struct pa_large_table *t;
+	unsigned int i;
+
+	spin_lock_irqsave(&pa_large_lock, flags);
+	t = pa_large_table;
+	for (i = 0; i < table_size(t); i++)
+		if (t->entry[i].addr && t->entry[i].pool == pool)
+			found += fn(pool, (void *)t->entry[i].addr,
+				    (size_t)t->entry[i].pages << PAGE_SHIFT);
+	spin_unlock_irqrestore(&pa_large_lock, flags);
+	return found;
+}
+
+/**
  * pa_large_free_all() - free every large allocation of a pool
  * @pool: a pool no longer reachable by its clients
  *

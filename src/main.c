@@ -59,6 +59,12 @@ module_param_cb(small_max, &pa_small_max_ops, &pa_param_small_max, 0444);
 MODULE_PARM_DESC(small_max,
 		 "Largest request served from pools; larger ones use vmalloc or pages (512..8192, default 4096)");
 
+/* Every pool in debug mode, as if created with PA_POOL_DEBUG; at load. */
+static bool pa_param_debug;
+module_param_named(debug, pa_param_debug, bool, 0444);
+MODULE_PARM_DESC(debug,
+		 "Debug mode for every pool: guard bytes, fill patterns, a quarantine, a report of each misuse (default 0)");
+
 /* ---- Internals --------------------------------------------------------- */
 
 struct pa_pool *pa_default_pool;
@@ -72,39 +78,105 @@ static noinline void *alloc_not_small(struct pa_pool *pool, size_t size,
 	return pa_large_alloc(pool, size, gfp);
 }
 
+static noinline void *alloc_debug(struct pa_pool *pool, size_t size,
+				  gfp_t gfp)
+{
+	if (!size)
+		return ZERO_SIZE_PTR;
+	return pa_debug_alloc(pool, size, gfp);
+}
+
 static __always_inline void *alloc_block(struct pa_pool *pool, size_t size,
 					 gfp_t gfp)
 {
 	might_alloc(gfp);
+	/* A no-op jump until some pool is in debug mode. */
+	if (static_branch_unlikely(&pa_debug_key) &&
+	    (pool->flags & PA_POOL_DEBUG))
+		return alloc_debug(pool, size, gfp);
 	/* One compare for both: a @size of 0 wraps around. */
 	if (unlikely(size - 1 >= pa_small_max))
 		return alloc_not_small(pool, size, gfp);
 	return pa_cache_alloc(pool, size, gfp);
 }
 
-/* A pointer in no arena: NULL, a large block, or one to refuse. */
+/*
+ * A pointer in no arena: NULL, a large block, a large debug block's client
+ * pointer, or one to refuse.
+ */
 static noinline void free_not_small(const void *p, const char *what,
 				    unsigned long caller)
 {
 	if (ZERO_OR_NULL_PTR(p) || pa_large_free(p))
 		return;
+	if (static_branch_unlikely(&pa_debug_key) &&
+	    pa_debug_free(p, NULL, what, caller))
+		return;
 	pa_report_invalid(pa_default_pool, what, p, caller);
 }
 
+/*
+ * A pointer into @run that is no live block's start: a debug block's client
+ * pointer, or one to refuse, counted in the run's pool while the lookup's
+ * RCU section (preemption disabled by pa_cache_free()) keeps it alive.
+ */
+static noinline void free_no_block(struct pa_run *run, const void *p,
+				   const char *what, unsigned long caller)
+{
+	struct pa_pool *pool = run->arena->pool;
+
+	if (static_branch_unlikely(&pa_debug_key) &&
+	    (pool->flags & PA_POOL_DEBUG)) {
+		preempt_enable();
+		pa_debug_free(p, NULL, what, caller);
+		return;
+	}
+	pa_report_invalid(pool, what, p, caller);
+	preempt_enable();
+}
+
+/*
+ * The free fast path: debug mode is reached only from the two cold paths,
+ * since a debug block's client pointer is no block's start.
+ */
 static __always_inline void free_block(const void *p, const char *what,
 				       unsigned long caller)
 {
-	if (unlikely(!pa_cache_free(p, what, caller)))
+	struct pa_run *run;
+
+	switch (pa_cache_free(p, &run)) {
+	case PA_CACHE_FREED:
+		return;
+	case PA_CACHE_NO_ARENA:
 		free_not_small(p, what, caller);
+		return;
+	case PA_CACHE_NO_BLOCK:
+		free_no_block(run, p, what, caller);
+		return;
+	}
 }
 
 static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
 {
-	enum pa_lookup found = pa_cache_query(p, info);
+	enum pa_lookup found;
+
+	if (static_branch_unlikely(&pa_debug_key)) {
+		found = pa_debug_query(p, info);
+		if (found != PA_NOT_OURS)
+			return found;
+	}
+	found = pa_cache_query(p, info);
 
 	if (found == PA_NOT_OURS)
 		found = pa_large_query(p, 0, info);
 	return found;
+}
+
+/* Take debug mode from @pool, then everything else. */
+static void pool_delete(struct pa_pool *pool)
+{
+	pa_debug_detach(pool);
+	pa_pool_delete(pool);
 }
 
 /* List @pool and give it its debugfs directory, or delete it. */
@@ -118,10 +190,27 @@ static struct pa_pool *pool_register(struct pa_pool *pool)
 		pa_debugfs_add_pool(pool);
 	pa_pool_unlock();
 	if (err) {
-		pa_pool_delete(pool);
+		pool_delete(pool);
 		return ERR_PTR(err);
 	}
 	return pool;
+}
+
+/* A new pool with debug mode if asked (or debug=1), listed. */
+static struct pa_pool *pool_make(const char *name, unsigned int flags)
+{
+	struct pa_pool *pool;
+
+	if (pa_param_debug)
+		flags |= PA_POOL_DEBUG;
+	pool = pa_pool_new(name, flags);
+	if (IS_ERR(pool))
+		return pool;
+	if (pa_debug_attach(pool)) {
+		pool_delete(pool);
+		return ERR_PTR(-ENOMEM);
+	}
+	return pool_register(pool);
 }
 
 /* Undo pool_register(); the name stays taken until the directory is gone. */
@@ -250,6 +339,23 @@ void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
 		free_block(p, "pa_realloc", _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
+	/* A debug block always moves, so that the old one is quarantined. */
+	if (static_branch_unlikely(&pa_debug_key)) {
+		found = pa_debug_query(p, &info);
+		if (found == PA_BAD) {
+			/* Counted and reported there, as a double free or not. */
+			pa_debug_free(p, NULL, "pa_realloc", _RET_IP_);
+			return NULL;
+		}
+		if (found == PA_LIVE) {
+			q = alloc_block(info.pool, new_size, gfp);
+			if (!q)
+				return NULL;
+			memcpy(q, p, min(new_size, info.requested));
+			free_block(p, "pa_realloc", _RET_IP_);
+			return q;
+		}
+	}
 	/* A pointer into an arena that is not a live block is refused there. */
 	found = pa_cache_resize(p, new_size, &info, "pa_realloc", _RET_IP_);
 	if (found == PA_BAD)
@@ -341,7 +447,8 @@ EXPORT_SYMBOL_GPL(pa_owns);
  * pa_pool_create() - create a named pool
  * @name: its name: 1 to PA_POOL_NAME_MAX - 1 characters, no '/'; it names
  *	the pool's debugfs directory
- * @flags: none are defined yet; must be 0
+ * @flags: 0, or PA_POOL_DEBUG for debug mode (the module parameter debug=1
+ *	gives it to every pool)
  *
  * Context: process context; may sleep.
  * Return: the pool, ERR_PTR(-EINVAL) for a bad name or flags,
@@ -349,15 +456,10 @@ EXPORT_SYMBOL_GPL(pa_owns);
  */
 struct pa_pool *pa_pool_create(const char *name, unsigned int flags)
 {
-	struct pa_pool *pool;
-
 	might_sleep();
 	if (flags & ~PA_POOL_FLAGS_VALID || !pa_pool_name_valid(name))
 		return ERR_PTR(-EINVAL);
-	pool = pa_pool_new(name);
-	if (IS_ERR(pool))
-		return pool;
-	return pool_register(pool);
+	return pool_make(name, flags);
 }
 EXPORT_SYMBOL_GPL(pa_pool_create);
 
@@ -379,9 +481,56 @@ void pa_pool_destroy(struct pa_pool *pool)
 	if (WARN_ON_ONCE(pool == pa_default_pool))
 		return;
 	pool_unregister(pool);
-	pa_pool_delete(pool);
+	pool_delete(pool);
 }
 EXPORT_SYMBOL_GPL(pa_pool_destroy);
+
+/**
+ * pa_pool_free() - free a block of a given pool
+ * @pool: the pool @p must belong to, or NULL for the default pool
+ * @p: a block of @pool, NULL or ZERO_SIZE_PTR
+ *
+ * As pa_free(), but a live block of another pool is refused: left live,
+ * counted once in @pool's err_wrong_pool and reported.
+ *
+ * Context: any context but NMI.
+ */
+void pa_pool_free(struct pa_pool *pool, const void *p)
+{
+	struct pa_block_info info;
+
+	pool = pool ?: pa_default_pool;
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	if (static_branch_unlikely(&pa_debug_key) &&
+	    pa_debug_free(p, pool, "pa_pool_free", _RET_IP_))
+		return;
+	if (block_query(p, &info) == PA_LIVE && info.pool != pool) {
+		pa_report_wrong_pool(pool, info.pool, p, _RET_IP_);
+		return;
+	}
+	free_block(p, "pa_pool_free", _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(pa_pool_free);
+
+/**
+ * pa_pool_validate() - check every block of a pool now
+ * @pool: the pool, or NULL for the default pool
+ *
+ * In debug mode, every live block's guards and every quarantined block's
+ * dead fill are checked, like SLUB's validate; each problem is counted and
+ * reported once, and a damaged block is never reused.  Reading
+ * pools/<name>/validate in debugfs runs it.
+ *
+ * Context: any context but NMI; walks the pool with its locks held.
+ * Return: how many problems were found now; 0 for a pool without debug
+ * mode, which has nothing to check.
+ */
+int pa_pool_validate(struct pa_pool *pool)
+{
+	return pa_debug_validate(pool ?: pa_default_pool);
+}
+EXPORT_SYMBOL_GPL(pa_pool_validate);
 
 /**
  * pa_pool_stats() - take a snapshot of a pool's counters
@@ -411,9 +560,7 @@ static int __init pa_init(void)
 	if (err)
 		return err;
 	pa_debugfs_init();
-	pa_default_pool = pa_pool_new("default");
-	if (!IS_ERR(pa_default_pool))
-		pa_default_pool = pool_register(pa_default_pool);
+	pa_default_pool = pool_make("default", 0);
 	if (IS_ERR(pa_default_pool)) {
 		err = PTR_ERR(pa_default_pool);
 		goto err_remove_debugfs;
@@ -427,7 +574,7 @@ static int __init pa_init(void)
 
 err_free_default:
 	pool_unregister(pa_default_pool);
-	pa_pool_delete(pa_default_pool);
+	pool_delete(pa_default_pool);
 err_remove_debugfs:
 	pa_debugfs_exit();
 	pa_large_exit();
@@ -448,7 +595,7 @@ static void __exit pa_exit(void)
 		if (!pool)
 			break;
 		pool_unregister(pool);
-		pa_pool_delete(pool);
+		pool_delete(pool);
 	}
 	pa_large_exit();
 	pa_map_exit();

@@ -123,11 +123,13 @@ bool pa_pool_name_valid(const char *name)
 /**
  * pa_pool_new() - create a pool, not yet listed
  * @name: a valid name
+ * @flags: valid pa_pool_create() flags; debug mode's own state is added by
+ *	pa_debug_attach()
  *
  * Context: process context; may sleep.
  * Return: the pool, or ERR_PTR(-ENOMEM).
  */
-struct pa_pool *pa_pool_new(const char *name)
+struct pa_pool *pa_pool_new(const char *name, unsigned int flags)
 {
 	struct pa_pool *pool;
 	unsigned int i;
@@ -136,6 +138,7 @@ struct pa_pool *pa_pool_new(const char *name)
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, name, sizeof(pool->name));
+	pool->flags = flags;
 	INIT_LIST_HEAD(&pool->node);
 	spin_lock_init(&pool->arena_lock);
 	for (i = 0; i <= PA_RUNS_PER_ARENA; i++)
@@ -180,18 +183,8 @@ void pa_pool_delete(struct pa_pool *pool)
 	kfree(pool);
 }
 
-/**
- * pa_pool_sum() - add a pool's counters to @st
- * @pool: the pool
- * @st: the sum so far
- *
- * Per-CPU counters are added up and each lock is taken in turn, so each
- * counter is exact when the pool is quiet.  Blocks in the per-CPU caches
- * count as free.
- *
- * Context: any context but NMI.
- */
-void pa_pool_sum(struct pa_pool *pool, struct pa_stats *st)
+/* @pool's own counters, before debug mode's adjustment. */
+static void pool_sum_raw(struct pa_pool *pool, struct pa_stats *st)
 {
 	unsigned long flags;
 	unsigned int i;
@@ -229,4 +222,49 @@ void pa_pool_sum(struct pa_pool *pool, struct pa_stats *st)
 	pa_large_sum(pool, st);
 	st->failures += atomic64_read(&pool->failures);
 	st->invalid_frees += atomic64_read(&pool->invalid_frees);
+	st->err_overflow_before += atomic64_read(&pool->err[PA_ERR_OVERFLOW_BEFORE]);
+	st->err_overflow_after += atomic64_read(&pool->err[PA_ERR_OVERFLOW_AFTER]);
+	st->err_use_after_free += atomic64_read(&pool->err[PA_ERR_USE_AFTER_FREE]);
+	st->err_double_free += atomic64_read(&pool->err[PA_ERR_DOUBLE_FREE]);
+	st->err_wrong_pool += atomic64_read(&pool->err[PA_ERR_WRONG_POOL]);
+}
+
+/* Subtract @x from @v, but never below 0: the counters are read racily. */
+static void sub_clamped(u64 *v, u64 x)
+{
+	*v = *v > x ? *v - x : 0;
+}
+
+/**
+ * pa_pool_sum() - add a pool's counters to @st
+ * @pool: the pool
+ * @st: the sum so far
+ *
+ * Per-CPU counters are added up and each lock is taken in turn, so each
+ * counter is exact when the pool is quiet.  Blocks in the per-CPU caches
+ * count as free.  In a debug pool, a block the client freed that debug mode
+ * holds back (quarantined, or damaged and never reused) counts as freed,
+ * and the requests are the client's, without debug mode's overhead.
+ *
+ * Context: any context but NMI.
+ */
+void pa_pool_sum(struct pa_pool *pool, struct pa_stats *st)
+{
+	struct pa_stats one = { };
+	u64 *sum = (u64 *)st, *add = (u64 *)&one, held;
+	unsigned int i;
+
+	pool_sum_raw(pool, &one);
+	held = atomic64_read(&pool->held_blocks);
+	one.frees += held;
+	sub_clamped(&one.live_blocks, held);
+	sub_clamped(&one.live_bytes_requested,
+		    atomic64_read(&pool->held_requested));
+	sub_clamped(&one.live_bytes_allocated,
+		    atomic64_read(&pool->held_usable));
+	if (pool->flags & PA_POOL_DEBUG)
+		sub_clamped(&one.live_bytes_requested,
+			    one.live_blocks * PA_DEBUG_OVERHEAD);
+	for (i = 0; i < sizeof(one) / sizeof(u64); i++)
+		sum[i] += add[i];
 }
