@@ -7,7 +7,7 @@
 #     judge their KTAP with the kernel's own kunit.py parse and reject any
 #     kernel error report;
 #   - smoke pass on each stock kernel: modprobe the sample (which must pull in
-#     pool_alloc), read debugfs, unload, twice.
+#     pool_alloc), read debugfs, unload; three rounds, the last with debug=1.
 # The last line is "N passed, N failed" for the KUnit cases; the exit status
 # is non-zero if any pass failed.  Logs: build/logs/.
 #
@@ -155,7 +155,7 @@ smoke_pass() {
 		"smoke-$kver" "/boot/vmlinuz-$kver" "$root" || rc=$?
 	secs=$(($(date +%s) - t0))
 	if vm_verdict "smoke-$kver" $rc; then
-		note "  smoke  $kver: ok, 2 load/read/unload rounds (${secs}s)"
+		note "  smoke  $kver: ok, 3 load/read/unload rounds (the last with debug=1) (${secs}s)"
 		return 0
 	fi
 	note "  smoke  $kver: FAILED (${secs}s, build/logs/smoke-$kver.*)"
