@@ -289,6 +289,8 @@ struct pa_pool {
 
 	/* Debug mode (debug.c); err_wrong_pool counts for every pool. */
 	unsigned int flags;			/* PA_POOL_DEBUG */
+	/* pa_small_max, or 0 in debug mode: the allocation fast path's bound */
+	unsigned int small_max;
 	struct pa_quarantine *quarantine;	/* debug pools only */
 	atomic_t serial;
 	atomic64_t err[PA_ERR_COUNT];

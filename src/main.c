@@ -69,33 +69,26 @@ MODULE_PARM_DESC(debug,
 
 struct pa_pool *pa_default_pool;
 
-/* A request of 0 bytes, or of more than small_max. */
+/* A request of 0 bytes, of more than small_max, or to a debug pool. */
 static noinline void *alloc_not_small(struct pa_pool *pool, size_t size,
 				      gfp_t gfp)
 {
 	if (!size)
 		return ZERO_SIZE_PTR;
+	if (pool->flags & PA_POOL_DEBUG)
+		return pa_debug_alloc(pool, size, gfp);
 	return pa_large_alloc(pool, size, gfp);
-}
-
-static noinline void *alloc_debug(struct pa_pool *pool, size_t size,
-				  gfp_t gfp)
-{
-	if (!size)
-		return ZERO_SIZE_PTR;
-	return pa_debug_alloc(pool, size, gfp);
 }
 
 static __always_inline void *alloc_block(struct pa_pool *pool, size_t size,
 					 gfp_t gfp)
 {
 	might_alloc(gfp);
-	/* A no-op jump until some pool is in debug mode. */
-	if (static_branch_unlikely(&pa_debug_key) &&
-	    (pool->flags & PA_POOL_DEBUG))
-		return alloc_debug(pool, size, gfp);
-	/* One compare for both: a @size of 0 wraps around. */
-	if (unlikely(size - 1 >= pa_small_max))
+	/*
+	 * One compare for all three: a @size of 0 wraps around, and a debug
+	 * pool's small_max is 0, so that debug mode costs the others nothing.
+	 */
+	if (unlikely(size - 1 >= pool->small_max))
 		return alloc_not_small(pool, size, gfp);
 	return pa_cache_alloc(pool, size, gfp);
 }
@@ -119,8 +112,9 @@ static noinline void free_not_small(const void *p, const char *what,
  * A pointer into @run that is no live block's start: a debug block's client
  * pointer, or one to refuse, counted in the run's pool while the lookup's
  * RCU section (preemption disabled by pa_cache_free()) keeps it alive.
+ * @p comes first, where the free fast path keeps it.
  */
-static noinline void free_no_block(struct pa_run *run, const void *p,
+static noinline void free_no_block(const void *p, struct pa_run *run,
 				   const char *what, unsigned long caller)
 {
 	struct pa_pool *pool = run->arena->pool;
@@ -151,7 +145,7 @@ static __always_inline void free_block(const void *p, const char *what,
 		free_not_small(p, what, caller);
 		return;
 	case PA_CACHE_NO_BLOCK:
-		free_no_block(run, p, what, caller);
+		free_no_block(p, run, what, caller);
 		return;
 	}
 }

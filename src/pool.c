@@ -139,6 +139,7 @@ struct pa_pool *pa_pool_new(const char *name, unsigned int flags)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, name, sizeof(pool->name));
 	pool->flags = flags;
+	pool->small_max = flags & PA_POOL_DEBUG ? 0 : pa_small_max;
 	INIT_LIST_HEAD(&pool->node);
 	spin_lock_init(&pool->arena_lock);
 	for (i = 0; i <= PA_RUNS_PER_ARENA; i++)
