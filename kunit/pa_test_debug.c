@@ -185,27 +185,43 @@ static void test_debug_write_after_the_block(struct kunit *test)
 	expect_only(test, pool, &before, 1);
 }
 
+/* FLUSH blocks of @size, to free after the block under test. */
+static void **alloc_flush(struct kunit *test, struct pa_pool *pool,
+			  size_t size)
+{
+	void **others = kunit_kcalloc(test, FLUSH, sizeof(*others), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, others);
+	for (i = 0; i < FLUSH; i++) {
+		others[i] = pa_pool_alloc(pool, size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, others[i]);
+	}
+	return others;
+}
+
+/* Free them: more frees than the quarantine holds, so it turns over. */
+static void free_flush(void **others)
+{
+	unsigned int i;
+
+	for (i = 0; i < FLUSH; i++)
+		pa_free(others[i]);
+}
+
 /* A write into a quarantined block is found when the block leaves it. */
 static void test_debug_write_after_free(struct kunit *test)
 {
 	struct pa_pool *pool = debug_pool(test, "dbg-uaf");
 	struct pa_stats before = pa_test_stats(pool);
 	u8 *p = pa_pool_alloc(pool, 64, GFP_KERNEL);
-	void **others;
-	unsigned int i;
+	void **others = alloc_flush(test, pool, 64);
 
-	others = kunit_kcalloc(test, FLUSH, sizeof(*others), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, others);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	for (i = 0; i < FLUSH; i++) {
-		others[i] = pa_pool_alloc(pool, 64, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, others[i]);
-	}
 	pa_free(p);
 	pa_test_fill(p + 10, 0x42, 1);
 	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).err_use_after_free, 0ULL);
-	for (i = 0; i < FLUSH; i++)
-		pa_free(others[i]);
+	free_flush(others);
 	expect_only(test, pool, &before, 2);
 }
 
@@ -227,19 +243,11 @@ static void test_debug_double_free_after_quarantine(struct kunit *test)
 	struct pa_pool *pool = debug_pool(test, "dbg-double2");
 	struct pa_stats before = pa_test_stats(pool);
 	u8 *p = pa_pool_alloc(pool, 48, GFP_KERNEL);
-	void **others;
-	unsigned int i;
+	void **others = alloc_flush(test, pool, 48);
 
-	others = kunit_kcalloc(test, FLUSH, sizeof(*others), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, others);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	for (i = 0; i < FLUSH; i++) {
-		others[i] = pa_pool_alloc(pool, 48, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, others[i]);
-	}
 	pa_free(p);
-	for (i = 0; i < FLUSH; i++)
-		pa_free(others[i]);
+	free_flush(others);
 	pa_free(p);
 	expect_only(test, pool, &before, 3);
 }
