@@ -50,6 +50,8 @@ struct pa_pool;
  * @err_use_after_free: debug mode: freed blocks written in quarantine
  * @err_double_free: debug mode: blocks freed twice
  * @err_wrong_pool: pa_pool_free() of a block of another pool
+ * @err_freelist: free blocks lost with a run whose free-list link a write
+ *	after free damaged (the run is taken out of service)
  *
  * All counts are since the pool was created.
  */
@@ -65,6 +67,7 @@ struct pa_stats {
 	u64 invalid_frees;
 	u64 err_overflow_before, err_overflow_after, err_use_after_free;
 	u64 err_double_free, err_wrong_pool;
+	u64 err_freelist;
 };
 
 void *pa_alloc(size_t size, gfp_t gfp);

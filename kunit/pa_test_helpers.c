@@ -298,7 +298,7 @@ static const struct {
 	FIELD(arenas_reclaimed), FIELD(runs_in_use), FIELD(pages_held),
 	FIELD(invalid_frees), FIELD(err_overflow_before),
 	FIELD(err_overflow_after), FIELD(err_use_after_free),
-	FIELD(err_double_free), FIELD(err_wrong_pool),
+	FIELD(err_double_free), FIELD(err_wrong_pool), FIELD(err_freelist),
 };
 
 #undef FIELD

@@ -22,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/string.h>
+#include <linux/swab.h>
 #include <kunit/visibility.h>
 #include "internal.h"
 #include "run.h"
@@ -167,6 +168,66 @@ static struct pa_run_state *run_state(struct pa_class *cls, struct pa_run *run)
 }
 
 /*
+ * A free-list link, as SLUB stores it with CONFIG_SLAB_FREELIST_HARDENED:
+ * the next block xor a per-pool secret xor the byte-swapped address where
+ * the link is stored.  A client's write after free that puts a chosen
+ * pointer there decodes to garbage, which link_valid() refuses.  The same
+ * function codes and decodes.
+ */
+static __always_inline void *link_code(const struct pa_class *cls, void *next,
+				       void *where)
+{
+#ifdef CONFIG_SLAB_FREELIST_HARDENED
+	return (void *)((unsigned long)next ^ cls->secret ^
+			swab((unsigned long)where));
+#else
+	return next;
+#endif
+}
+
+/*
+ * Whether @next, read from a free block's link, is the end of the list or
+ * a block of @run handed out before: inside the carved range, at a block's
+ * first byte.  Nothing is taken from a link before it passes.
+ */
+static __always_inline bool link_valid(const struct pa_run *run,
+				       const struct pa_run_state *state,
+				       unsigned long base, void *next)
+{
+	unsigned long offset = (unsigned long)next - base;
+	unsigned int index;
+
+	if (!next)
+		return true;
+	if (offset >= (unsigned long)run->nr_carved * state->size)
+		return false;
+	index = pa_run_block_index(offset, state->recip);
+	return index * state->size == offset;
+}
+
+/*
+ * A link of @run failed validation: a client wrote into a freed block.  The
+ * run leaves service for good: it looks full to the class, so no refill
+ * takes from it and no free regroups or releases it, and its free blocks
+ * are lost, counted in err_freelist.
+ */
+static void run_break(struct pa_class *cls, struct pa_run *run)
+{
+	unsigned int lost = run->nr_blocks - run->nr_used;
+
+	lockdep_assert_held(&cls->lock);
+	run->freelist = NULL;
+	run->nr_carved = run->nr_blocks;
+	cls->nr_in_group[run->group]--;
+	cls->nr_in_group[PA_RUN_FULL]++;
+	list_del_init(&run->node);
+	run->group = PA_RUN_FULL;
+	run->regroup_at = U16_MAX;
+	run->regroup_below = 0;
+	pa_report_freelist(cls->pool, cls->size, lost);
+}
+
+/*
  * Take up to @n free blocks out of @run into @to, below entry @top (the
  * first block taken goes to entry @top - 1), and regroup the run.
  * Return: how many, fewer than @n only when the run became full.
@@ -179,14 +240,21 @@ static unsigned int run_take_blocks(struct pa_class *cls, struct pa_run *run,
 	unsigned long base = pa_run_base(run);
 	bool wipe = want_init_on_free();
 	unsigned int index, taken;
-	void *block;
+	void *block, *next;
 
 	lockdep_assert_held(&cls->lock);
 	n = min_t(unsigned int, n, run->nr_blocks - run->nr_used);
 	for (taken = 0; taken < n; taken++) {
 		if (run->freelist) {
+			/* The head is the run's own; its link is not. */
 			block = run->freelist;
-			run->freelist = *(void **)block;
+			next = link_code(cls, *(void **)block, block);
+			if (unlikely(!link_valid(run, state, base, next))) {
+				run->nr_used += taken;
+				run_break(cls, run);
+				return taken;
+			}
+			run->freelist = next;
 			/* init_on_free wiped it before the link went in. */
 			if (wipe)
 				*(void **)block = NULL;
@@ -214,7 +282,7 @@ static __always_inline bool run_put_block(struct pa_class *cls, void *block,
 					  struct pa_run *run)
 {
 	lockdep_assert_held(&cls->lock);
-	*(void **)block = run->freelist;
+	*(void **)block = link_code(cls, run->freelist, block);
 	run->freelist = block;
 	if (likely(--run->nr_used >= run->regroup_below))
 		return false;
@@ -263,6 +331,7 @@ int pa_class_init(struct pa_pool *pool, struct pa_class *cls,
 	cls->index = index;
 	cls->size = pa_class_size[index];
 	cls->wide = cls->size >= PA_STATE_WIDE_MIN;
+	cls->secret = pool->secret;
 	for (group = 0; group < PA_FULLNESS_GROUPS; group++)
 		INIT_LIST_HEAD(&cls->partial[group]);
 	cls->cache = alloc_percpu(struct pa_cpu_cache);

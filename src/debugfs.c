@@ -31,6 +31,7 @@ static const struct {
 	STAT(runs_in_use), STAT(pages_held), STAT(invalid_frees),
 	STAT(err_overflow_before), STAT(err_overflow_after),
 	STAT(err_use_after_free), STAT(err_double_free), STAT(err_wrong_pool),
+	STAT(err_freelist),
 };
 
 #undef STAT

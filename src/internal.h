@@ -166,6 +166,7 @@ enum pa_err {
 	PA_ERR_USE_AFTER_FREE,
 	PA_ERR_DOUBLE_FREE,
 	PA_ERR_WRONG_POOL,
+	PA_ERR_FREELIST,		/* every pool: blocks lost with a run */
 	PA_ERR_COUNT
 };
 
@@ -252,6 +253,7 @@ struct pa_class {
 	unsigned int size;
 	unsigned int index;
 	bool wide;			/* state entries are u16 */
+	unsigned long secret;		/* the pool's, for free-list links */
 
 	spinlock_t lock ____cacheline_aligned_in_smp;	/* what follows */
 	struct list_head partial[PA_FULLNESS_GROUPS];	/* index: fullness */
@@ -291,6 +293,7 @@ struct pa_pool {
 	unsigned int flags;			/* PA_POOL_DEBUG */
 	/* pa_small_max, or 0 in debug mode: the allocation fast path's bound */
 	unsigned int small_max;
+	unsigned long secret;		/* free-list links (class.c) */
 	struct pa_quarantine *quarantine;	/* debug pools only */
 	atomic_t serial;
 	atomic64_t err[PA_ERR_COUNT];
@@ -466,6 +469,8 @@ void pa_report_invalid(struct pa_pool *pool, const char *what, const void *p,
 		       unsigned long caller);
 void pa_report_wrong_pool(struct pa_pool *pool, struct pa_pool *owner,
 			  const void *p, unsigned long caller);
+void pa_report_freelist(struct pa_pool *pool, unsigned int size,
+			unsigned int lost);
 
 /* A damaged debug block, as debug.c describes it to pa_report_misuse(). */
 struct pa_report {

@@ -13,6 +13,7 @@
 #include <linux/string.h>
 #include <linux/mutex.h>
 #include <linux/err.h>
+#include <linux/random.h>
 #include "internal.h"
 
 /* Protects pa_pools and the pools' debugfs directories; see internal.h. */
@@ -140,6 +141,7 @@ struct pa_pool *pa_pool_new(const char *name, unsigned int flags)
 	strscpy(pool->name, name, sizeof(pool->name));
 	pool->flags = flags;
 	pool->small_max = flags & PA_POOL_DEBUG ? 0 : pa_small_max;
+	pool->secret = get_random_long();
 	INIT_LIST_HEAD(&pool->node);
 	spin_lock_init(&pool->arena_lock);
 	for (i = 0; i <= PA_RUNS_PER_ARENA; i++)
@@ -228,6 +230,7 @@ static void pool_sum_raw(struct pa_pool *pool, struct pa_stats *st)
 	st->err_use_after_free += atomic64_read(&pool->err[PA_ERR_USE_AFTER_FREE]);
 	st->err_double_free += atomic64_read(&pool->err[PA_ERR_DOUBLE_FREE]);
 	st->err_wrong_pool += atomic64_read(&pool->err[PA_ERR_WRONG_POOL]);
+	st->err_freelist += atomic64_read(&pool->err[PA_ERR_FREELIST]);
 }
 
 /* Subtract @x from @v, but never below 0: the counters are read racily. */

@@ -21,6 +21,7 @@ static const char *const err_names[][2] = {
 	[PA_ERR_USE_AFTER_FREE] = { "write after free", "err_use_after_free" },
 	[PA_ERR_DOUBLE_FREE] = { "double free", "err_double_free" },
 	[PA_ERR_WRONG_POOL] = { "free through the wrong pool", "err_wrong_pool" },
+	[PA_ERR_FREELIST] = { "corrupted free-list link", "err_freelist" },
 };
 
 static_assert(ARRAY_SIZE(err_names) == PA_ERR_COUNT);
@@ -65,6 +66,26 @@ void pa_report_wrong_pool(struct pa_pool *pool, struct pa_pool *owner,
 			   err_names[PA_ERR_WRONG_POOL][0],
 			   err_names[PA_ERR_WRONG_POOL][1], pool->name, p,
 			   (void *)caller, owner->name);
+}
+
+/**
+ * pa_report_freelist() - count and report a run taken out of service
+ * @pool: its pool
+ * @size: its class size
+ * @lost: its free blocks, lost with it
+ *
+ * A free-list link failed validation: something wrote into a freed block.
+ *
+ * Context: any context but NMI; a class lock may be held.
+ */
+void pa_report_freelist(struct pa_pool *pool, unsigned int size,
+			unsigned int lost)
+{
+	atomic64_add(lost, &pool->err[PA_ERR_FREELIST]);
+	pr_err_ratelimited("%s (%s) in pool '%s', class %u: a write after free damaged it; the run is out of service, %u free blocks lost\n",
+			   err_names[PA_ERR_FREELIST][0],
+			   err_names[PA_ERR_FREELIST][1], pool->name, size,
+			   lost);
 }
 
 static void report_stack(const char *which, u32 handle)
