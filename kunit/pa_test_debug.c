@@ -269,6 +269,29 @@ static void test_debug_interior_pointer_is_refused(struct kunit *test)
 	pa_free(p);
 }
 
+/*
+ * A client pointer into a block never handed out is refused as invalid,
+ * not taken for a block freed twice: only a block debug mode gave back
+ * (its tail record says so) is freed again.
+ */
+static void test_debug_pointer_into_unused_block_is_refused(struct kunit *test)
+{
+	struct pa_pool *pool = debug_pool(test, "dbg-unused");
+	struct pa_stats before = pa_test_stats(pool), after;
+	u8 *p = pa_pool_alloc(pool, 8, GFP_KERNEL);
+	u8 *block = p - 16;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_EQ(test, pa_usable_size(p), (size_t)8);
+	/* 8 + 40 bytes: the next 48-byte block of the run, carved, unused. */
+	pa_free(block + 48 + 16);
+	after = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 1);
+	before.invalid_frees++;
+	expect_only(test, pool, &before, -1);
+	pa_free(p);
+}
+
 /* pa_pool_free() through another pool leaves the block live. */
 static void test_debug_free_through_wrong_pool(struct kunit *test)
 {
@@ -334,6 +357,7 @@ static struct kunit_case pa_debug_cases[] = {
 	KUNIT_CASE(test_debug_double_free),
 	KUNIT_CASE(test_debug_double_free_after_quarantine),
 	KUNIT_CASE(test_debug_interior_pointer_is_refused),
+	KUNIT_CASE(test_debug_pointer_into_unused_block_is_refused),
 	KUNIT_CASE(test_debug_free_through_wrong_pool),
 	KUNIT_CASE(test_debug_validate_finds_damage_once),
 	{}

@@ -183,14 +183,23 @@ static unsigned int debug_check(struct debug_block *d, const char *what,
 	return 0;
 }
 
+/*
+ * Count @d in (@sign 1) or out of (-1) the blocks its pool holds back from
+ * the client's statistics: freed by the client, not yet given back.
+ */
+static void debug_count_held(struct debug_block *d, int sign)
+{
+	atomic64_add(sign, &d->pool->held_blocks);
+	atomic64_add(sign * (s64)(d->tail->requested + PA_DEBUG_OVERHEAD),
+		     &d->pool->held_requested);
+	atomic64_add(sign * (s64)d->usable, &d->pool->held_usable);
+}
+
 /* Keep the freed block @d from the pool: counted as freed, not reused. */
 static void debug_hold(struct debug_block *d, u32 state)
 {
 	d->tail->state = state;
-	atomic64_inc(&d->pool->held_blocks);
-	atomic64_add(d->tail->requested + PA_DEBUG_OVERHEAD,
-		     &d->pool->held_requested);
-	atomic64_add(d->usable, &d->pool->held_usable);
+	debug_count_held(d, 1);
 }
 
 enum debug_found {
@@ -201,10 +210,9 @@ enum debug_found {
 };
 
 /*
- * Find the debug block whose client pointer is @p.  For DEBUG_BAD and
- * DEBUG_GONE only @d->pool is set (and @d->block for DEBUG_GONE); the
- * pointer is refused in the pool, while the lookup keeps it alive, when
- * @what names an entry point.
+ * Find the debug block whose client pointer is @p.  For DEBUG_BAD only
+ * @d->pool is set, and the pointer is refused in that pool, while the
+ * lookup keeps it alive, when @what names an entry point.
  */
 static enum debug_found debug_find(const void *p, struct debug_block *d,
 				   const char *what, unsigned long caller)
@@ -223,12 +231,25 @@ static enum debug_found debug_find(const void *p, struct debug_block *d,
 		if (!(d->pool->flags & PA_POOL_DEBUG))
 			goto out;
 		found = DEBUG_BAD;
+		/* The block must start in the same run as @p. */
+		if (((unsigned long)p & (PA_RUN_SIZE - 1)) < PA_DEBUG_HEAD)
+			goto out;
 		state = pa_run_entry(run, block, &entry);
 		if (!state)
 			goto out;
 		debug_block_set(d, d->pool, (void *)block, state->size);
-		found = pa_run_entry_load(entry, state->wide) ? DEBUG_LIVE :
-								DEBUG_GONE;
+		if (pa_run_entry_load(entry, state->wide)) {
+			found = DEBUG_LIVE;
+			goto out;
+		}
+		/*
+		 * Free underneath: freed again if debug mode gave it back
+		 * (its tail still says so), else never a client's pointer.
+		 */
+		pa_sanitize_own_begin();
+		if (d->tail->state == PA_DEBUG_FREED)
+			found = DEBUG_GONE;
+		pa_sanitize_own_end();
 	}
 out:
 	if (found == DEBUG_BAD && what)
@@ -424,10 +445,7 @@ bool pa_debug_free(const void *p, struct pa_pool *owner, const char *what,
 		pa_sanitize_own_end();
 		return true;
 	}
-	atomic64_dec(&old.pool->held_blocks);
-	atomic64_sub(old.tail->requested + PA_DEBUG_OVERHEAD,
-		     &old.pool->held_requested);
-	atomic64_sub(old.usable, &old.pool->held_usable);
+	debug_count_held(&old, -1);
 	pa_sanitize_own_end();
 	debug_release(&old);
 	return true;

@@ -233,6 +233,9 @@ static void pool_sum_raw(struct pa_pool *pool, struct pa_stats *st)
 	st->err_freelist += atomic64_read(&pool->err[PA_ERR_FREELIST]);
 }
 
+/* pa_pool_sum() adds struct pa_stats up as an array of counters. */
+static_assert(sizeof(struct pa_stats) % sizeof(u64) == 0);
+
 /* Subtract @x from @v, but never below 0: the counters are read racily. */
 static void sub_clamped(u64 *v, u64 x)
 {
