@@ -407,6 +407,72 @@ static void test_realloc_failure_keeps_block(struct kunit *test)
 	pa_free(p);
 }
 
+/*
+ * A block that moves with __GFP_ZERO receives only the old request: the
+ * bytes past it may be stale (an in-place shrink without zeroing kept
+ * them), and the new block must not show them.
+ */
+static void test_realloc_move_zeroes_past_old_request(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "zmove");
+	u8 *p = pa_pool_alloc(pool, 200, GFP_KERNEL), *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x5c, 200);
+	KUNIT_ASSERT_PTR_EQ(test, pa_realloc(p, 50, GFP_KERNEL), (void *)p);
+	q = pa_realloc(p, 1000, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_TRUE(test, all_bytes_are(q, 0x5c, 50));
+	KUNIT_EXPECT_TRUE(test, all_bytes_are(q + 50, 0, 1000 - 50));
+	pa_free(q);
+}
+
+/*
+ * Sizes no caller can mean get NULL and a counted failure, from every
+ * entry point, with sleeping and atomic flags alike, and a block asked to
+ * grow to one stays as it was.
+ */
+static void test_impossible_sizes_return_null(struct kunit *test)
+{
+	static const size_t sizes[] = {
+		SIZE_MAX, SIZE_MAX - PA_ALIGN + 1, SIZE_MAX / 2,
+		(size_t)INT_MAX + 1, (size_t)1 << 40,
+	};
+	static const gfp_t gfps[] = { GFP_KERNEL, GFP_ATOMIC };
+	struct pa_pool *pool = pa_test_pool(test, "huge");
+	struct pa_pool *debug = pa_test_pool_flags(test, "huge-debug",
+						   PA_POOL_DEBUG);
+	struct pa_stats before = pa_test_stats(pool), after;
+	struct pa_stats dbefore = pa_test_stats(debug), dafter;
+	u8 *p = pa_pool_alloc(pool, 64, GFP_KERNEL);
+	unsigned int i, j, calls = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0x6b, 64);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < ARRAY_SIZE(gfps); j++) {
+			gfp_t gfp = gfps[j] | __GFP_NOWARN;
+
+			KUNIT_EXPECT_NULL(test, pa_pool_alloc(pool, sizes[i], gfp));
+			KUNIT_EXPECT_NULL(test, pa_pool_zalloc(pool, sizes[i], gfp));
+			KUNIT_EXPECT_NULL(test, pa_realloc(p, sizes[i], gfp));
+			KUNIT_EXPECT_NULL(test, pa_pool_alloc(debug, sizes[i], gfp));
+			calls++;
+		}
+	}
+	after = pa_test_stats(pool);
+	dafter = pa_test_stats(debug);
+	KUNIT_EXPECT_EQ(test, after.failures, before.failures + 3 * calls);
+	KUNIT_EXPECT_EQ(test, dafter.failures, dbefore.failures + calls);
+	KUNIT_EXPECT_EQ(test, after.live_blocks, before.live_blocks + 1);
+	KUNIT_EXPECT_EQ(test, after.large_live, 0ULL);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, 0ULL);
+	KUNIT_EXPECT_TRUE(test, pa_owns(p));
+	KUNIT_EXPECT_TRUE(test, all_bytes_are(p, 0x6b, 64));
+	pa_free(p);
+}
+
 static struct kunit_case pa_api_cases[] = {
 	KUNIT_CASE_PARAM(test_class_end_to_end, class_gen_params),
 	KUNIT_CASE(test_class_table_matches_specification),
@@ -422,6 +488,8 @@ static struct kunit_case pa_api_cases[] = {
 	KUNIT_CASE(test_realloc_grow_moves_contents),
 	KUNIT_CASE(test_realloc_in_place_zeroes_the_tail),
 	KUNIT_CASE(test_realloc_failure_keeps_block),
+	KUNIT_CASE(test_realloc_move_zeroes_past_old_request),
+	KUNIT_CASE(test_impossible_sizes_return_null),
 	{}
 };
 

@@ -123,9 +123,47 @@ static void test_freelist_intact_links_are_followed(struct kunit *test)
 		pa_free(got[i]);
 }
 
+/*
+ * Where the kernel randomizes SLUB's free lists, a new run hands out every
+ * one of its blocks once, in an order that is not the address order.
+ */
+static void test_new_run_hands_out_random_order(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "harden-random");
+	unsigned int n = PA_RUN_SIZE / HARDEN_SIZE, i, next = 0, index;
+	unsigned long base, *seen;
+	void **blocks;
+
+	if (!IS_ENABLED(CONFIG_SLAB_FREELIST_RANDOM))
+		kunit_skip(test, "CONFIG_SLAB_FREELIST_RANDOM is off");
+	blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
+	seen = kunit_kcalloc(test, BITS_TO_LONGS(n), sizeof(*seen), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	pa_test_pin(test);
+	for (i = 0; i < n; i++) {
+		blocks[i] = pa_pool_alloc(pool, HARDEN_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+	}
+	KUNIT_ASSERT_EQ(test, pa_test_stats(pool).runs_in_use, 1ULL);
+	base = (unsigned long)blocks[0] & ~(PA_RUN_SIZE - 1);
+	for (i = 0; i < n; i++) {
+		index = ((unsigned long)blocks[i] - base) / HARDEN_SIZE;
+		KUNIT_ASSERT_LT(test, index, n);
+		KUNIT_EXPECT_FALSE(test, __test_and_set_bit(index, seen));
+		/* Sequential carving would make every block the next one. */
+		if (i && blocks[i] == blocks[i - 1] + HARDEN_SIZE)
+			next++;
+	}
+	KUNIT_EXPECT_LT(test, next, n / 4);
+	for (i = 0; i < n; i++)
+		pa_free(blocks[i]);
+}
+
 static struct kunit_case pa_harden_cases[] = {
 	KUNIT_CASE(test_freelist_bad_link_is_refused_and_counted),
 	KUNIT_CASE(test_freelist_intact_links_are_followed),
+	KUNIT_CASE(test_new_run_hands_out_random_order),
 	{}
 };
 

@@ -412,6 +412,30 @@ static void test_small_max_parameter_is_validated(struct kunit *test)
 	}
 }
 
+/* The debug setter takes what a bool parameter takes, and nothing else. */
+static void test_debug_parameter_is_validated(struct kunit *test)
+{
+	static const char * const good[] = { "0", "1", "y", "n", "Y", "N" };
+	static const char * const bad[] = { "2", "maybe", "-1", "x" };
+	struct kernel_param kp = { .name = "debug" };
+	bool value = true;
+	unsigned int i;
+
+	kp.arg = &value;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		KUNIT_EXPECT_LT_MSG(test, pa_debug_ops.set(bad[i], &kp), 0,
+				    "debug=%s", bad[i]);
+		KUNIT_EXPECT_TRUE(test, value);
+	}
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, pa_debug_ops.set(good[i], &kp), 0,
+				    "debug=%s", good[i]);
+		KUNIT_EXPECT_EQ(test, value, good[i][0] == '1' ||
+					     good[i][0] == 'y' ||
+					     good[i][0] == 'Y');
+	}
+}
+
 /* The loaded value is visible, and read-only, in sysfs. */
 static void test_small_max_parameter_is_visible(struct kunit *test)
 {
@@ -432,6 +456,7 @@ static struct kunit_case pa_stats_cases[] = {
 	KUNIT_CASE_PARAM(test_small_max_parameter_is_validated,
 			 param_gen_params),
 	KUNIT_CASE(test_small_max_parameter_is_visible),
+	KUNIT_CASE(test_debug_parameter_is_validated),
 	{}
 };
 

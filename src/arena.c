@@ -19,23 +19,31 @@
 /*
  * Take pages for an arena: the full order if the page allocator has it without
  * reclaim, else each smaller order the same way, and the run order last with
- * the caller's own reclaim policy.
+ * the caller's own reclaim policy.  The cheap attempts never dip into the
+ * emergency reserves nor insist (__GFP_NOFAIL), as SLUB's high orders don't:
+ * a PF_MEMALLOC caller must not take an order-6 arena for 16 bytes.
  */
 static struct page *arena_alloc_pages(gfp_t gfp, unsigned int *order)
 {
-	gfp_t cheap = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_DIRECT_RECLAIM;
+	gfp_t cheap = (gfp | __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC) &
+		      ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL);
 	struct page *page;
 	unsigned int o;
 
+	if (pa_fault_should_fail(PA_RUN_SIZE, gfp))
+		return NULL;
 	for (o = PA_ARENA_ORDER; o > PA_RUN_ORDER; o--) {
 		page = alloc_pages(cheap, o);
 		if (page)
 			goto found;
 	}
 	o = PA_RUN_ORDER;
-	page = alloc_pages(gfp, o);
-	if (!page)
-		return NULL;
+	/* The run order is above 1: __GFP_NOFAIL is kept by trying again. */
+	while (!(page = alloc_pages(gfp & ~__GFP_NOFAIL, o))) {
+		if (!(gfp & __GFP_NOFAIL))
+			return NULL;
+		pa_meta_wait(gfp);
+	}
 found:
 	*order = o;
 	return page;
@@ -47,13 +55,14 @@ static struct pa_arena *arena_create(struct pa_pool *pool, gfp_t gfp)
 	struct pa_arena *arena;
 	unsigned int order, i;
 	struct page *page;
+	size_t size;
 
 	page = arena_alloc_pages(meta, &order);
 	if (!page)
 		return NULL;
 
-	arena = kzalloc(struct_size(arena, runs, 1U << (order - PA_RUN_ORDER)),
-			meta);
+	size = struct_size(arena, runs, 1U << (order - PA_RUN_ORDER));
+	arena = pa_fault_should_fail(size, meta) ? NULL : kzalloc(size, meta);
 	if (!arena)
 		goto err_free_pages;
 	arena->pool = pool;

@@ -201,6 +201,10 @@ void *pa_cache_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp)
 	void *block, *entry;
 	struct pa_blocks one = { .block = &block, .entry = &entry, .run = &run };
 
+	/*
+	 * Nothing here was looked up: the class lock protects its runs, and
+	 * the pool lives as long as its client allocates from it.
+	 */
 	preempt_enable();
 	if (!pa_class_take(cls, one, 1))
 		return alloc_from_new_run(cls, size, gfp);
@@ -246,10 +250,15 @@ void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
 {
 	struct pa_blocks one = { .block = &block, .entry = &entry, .run = &run };
 
-	preempt_enable();
+	/*
+	 * The block, claimed but still counted in its run, keeps the run and
+	 * its pool alive; the lookup's RCU section is kept to the end anyway,
+	 * which costs an interrupt nothing.
+	 */
 	pa_class_flush(cls, one, 1);
 	atomic64_inc(&cls->direct_frees);
 	atomic64_sub(requested, &cls->direct_requested);
+	preempt_enable();
 }
 
 /* ---- Interface to the entry points and the drains --------------------- */

@@ -28,6 +28,60 @@
 #include "run.h"
 #include "sanitize.h"
 
+/* ---- Carving order --------------------------------------------------- */
+
+#ifdef CONFIG_SLAB_FREELIST_RANDOM
+/*
+ * Where the kernel randomizes SLUB's free lists, a new run hands out its
+ * blocks in random order too, as SLUB does: each class has a random
+ * permutation of a run's block indices, made once at load, and a new run
+ * walks it from a random place.  One allocation holds every class's (about
+ * 9 KiB with small_max 4096, most of it for the 16-byte class).
+ */
+static u16 *class_order[PA_MAX_CLASSES];
+
+static int class_order_init(void)
+{
+	unsigned int c, i, total = 0;
+	u16 *order;
+
+	for (c = 0; c < pa_nr_classes; c++)
+		total += PA_RUN_SIZE / pa_class_size[c];
+	order = kmalloc_array(total, sizeof(*order), GFP_KERNEL);
+	if (!order)
+		return -ENOMEM;
+	for (c = 0; c < pa_nr_classes; c++) {
+		unsigned int n = PA_RUN_SIZE / pa_class_size[c];
+
+		class_order[c] = order;
+		/* Fisher-Yates, as the inside-out shuffle. */
+		for (i = 0; i < n; i++) {
+			unsigned int j = get_random_u32_below(i + 1);
+
+			order[i] = order[j];
+			order[j] = i;
+		}
+		order += n;
+	}
+	return 0;
+}
+
+static void class_order_exit(void)
+{
+	kfree(class_order[0]);
+	memset(class_order, 0, sizeof(class_order));
+}
+#else
+static int class_order_init(void)
+{
+	return 0;
+}
+
+static void class_order_exit(void)
+{
+}
+#endif
+
 /* ---- The class table ------------------------------------------------- */
 
 /* pymalloc's last class, and where the coarse classes start. */
@@ -75,8 +129,8 @@ bool pa_class_is_boundary(unsigned int size)
  * @small_max: largest request served from runs; a class boundary in
  *	[PA_SMALL_MAX_MIN, PA_SMALL_MAX_MAX]
  *
- * Return: 0, or -EINVAL when @small_max is out of range or not a class
- * boundary.
+ * Return: 0, -EINVAL when @small_max is out of range or not a class
+ * boundary, or -ENOMEM.
  */
 int pa_class_table_init(unsigned int small_max)
 {
@@ -105,7 +159,15 @@ int pa_class_table_init(unsigned int small_max)
 	}
 	pa_nr_classes = n;
 	pa_small_max = small_max;
-	return 0;
+	return class_order_init();
+}
+
+/**
+ * pa_class_table_exit() - free what pa_class_table_init() allocated
+ */
+void pa_class_table_exit(void)
+{
+	class_order_exit();
 }
 
 /* ---- Runs of a class ------------------------------------------------- */
@@ -228,6 +290,34 @@ static void run_break(struct pa_class *cls, struct pa_run *run)
 }
 
 /*
+ * Carve a new run whole, its free list in the class's random order from a
+ * random place (CONFIG_SLAB_FREELIST_RANDOM); the run is not yet seen by
+ * anyone else.
+ */
+static void run_shuffle(struct pa_class *cls, struct pa_run *run)
+{
+#ifdef CONFIG_SLAB_FREELIST_RANDOM
+	const u16 *order = class_order[cls->index];
+	unsigned int n = run->nr_blocks, i, at;
+	unsigned long base = pa_run_base(run);
+	void *next = NULL, *block;
+
+	at = get_random_u32_below(n);
+	/* Linked from the last block handed out back to the first. */
+	pa_sanitize_own_begin();
+	for (i = 0; i < n; i++) {
+		at = at ? at - 1 : n - 1;
+		block = (void *)(base + order[at] * cls->size);
+		*(void **)block = link_code(cls, next, block);
+		next = block;
+	}
+	pa_sanitize_own_end();
+	run->freelist = next;
+	run->nr_carved = n;
+#endif
+}
+
+/*
  * Take up to @n free blocks out of @run into @to, below entry @top (the
  * first block taken goes to entry @top - 1), and regroup the run.
  * Return: how many, fewer than @n only when the run became full.
@@ -334,7 +424,8 @@ int pa_class_init(struct pa_pool *pool, struct pa_class *cls,
 	cls->secret = pool->secret;
 	for (group = 0; group < PA_FULLNESS_GROUPS; group++)
 		INIT_LIST_HEAD(&cls->partial[group]);
-	cls->cache = alloc_percpu(struct pa_cpu_cache);
+	if (!pa_fault_should_fail(sizeof(struct pa_cpu_cache), GFP_KERNEL))
+		cls->cache = alloc_percpu(struct pa_cpu_cache);
 	if (!cls->cache)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
@@ -440,16 +531,19 @@ struct pa_run *pa_class_grow(struct pa_class *cls, gfp_t gfp)
 	unsigned int nr_blocks = PA_RUN_SIZE / cls->size;
 	/* An entry past the last block when the size leaves slack. */
 	unsigned int nr_entries = DIV_ROUND_UP(PA_RUN_SIZE, cls->size);
-	struct pa_run_state *state;
+	size_t bytes = struct_size_t(struct pa_run_state, data,
+				     nr_entries << cls->wide);
+	struct pa_run_state *state = NULL;
 	struct pa_run *run;
 
-	run = pa_arena_take_run(cls->pool, gfp);
-	if (!run)
+	/* The state first: a run put back could keep a new arena alive. */
+	if (!pa_fault_should_fail(bytes, gfp))
+		state = kzalloc(bytes, pa_meta_gfp(gfp));
+	if (!state)
 		return NULL;
-	state = kzalloc(struct_size(state, data, nr_entries << cls->wide),
-			pa_meta_gfp(gfp));
-	if (!state) {
-		pa_arena_put_run(run);
+	run = pa_arena_take_run(cls->pool, gfp);
+	if (!run) {
+		kfree(state);
 		return NULL;
 	}
 	state->cls = cls;
@@ -460,6 +554,7 @@ struct pa_run *pa_class_grow(struct pa_class *cls, gfp_t gfp)
 	run->nr_blocks = nr_blocks;
 	run->nr_used = 0;
 	run->nr_carved = 0;
+	run_shuffle(cls, run);
 	rcu_assign_pointer(run->state, state);
 	return run;
 }
@@ -489,8 +584,10 @@ unsigned int pa_class_add_run(struct pa_class *cls, struct pa_run *run,
 	cls->nr_runs++;
 	cls->nr_blocks += run->nr_blocks;
 	run_regroup(cls, run);
-	/* The run's first block on top. */
+	/* The run's first block on top; a shuffled run has links to read. */
+	pa_sanitize_own_begin();
 	n = run_take_blocks(cls, run, to, n, n);
+	pa_sanitize_own_end();
 	spin_unlock_irqrestore(&cls->lock, flags);
 	return n;
 }

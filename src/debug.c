@@ -297,7 +297,9 @@ int pa_debug_attach(struct pa_pool *pool)
 {
 	if (!(pool->flags & PA_POOL_DEBUG))
 		return 0;
-	pool->quarantine = kzalloc(sizeof(*pool->quarantine), GFP_KERNEL);
+	if (!pa_fault_should_fail(sizeof(*pool->quarantine), GFP_KERNEL))
+		pool->quarantine = kzalloc(sizeof(*pool->quarantine),
+					   GFP_KERNEL);
 	if (!pool->quarantine)
 		return -ENOMEM;
 	spin_lock_init(&pool->quarantine->lock);

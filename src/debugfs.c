@@ -242,6 +242,7 @@ void pa_debugfs_init(void)
 	debugfs_create_file("arenas", 0444, pa_debugfs_root, NULL,
 			    &arenas_fops);
 	pa_debugfs_pools = debugfs_create_dir("pools", pa_debugfs_root);
+	pa_fault_debugfs_init(pa_debugfs_root);
 }
 
 /**

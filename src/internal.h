@@ -91,6 +91,7 @@
 #include <linux/log2.h>
 #include <linux/string.h>
 #include <linux/jump_label.h>
+#include <linux/sched/mm.h>
 #include "../pool_alloc.h"
 
 /*
@@ -350,6 +351,7 @@ enum pa_lookup pa_debug_query(const void *p, struct pa_block_info *info);
 int pa_debug_validate(struct pa_pool *pool);
 #if IS_ENABLED(CONFIG_KUNIT)
 extern const struct kernel_param_ops pa_small_max_ops;
+extern const struct kernel_param_ops pa_debug_ops;
 #endif
 
 /* debugfs.c */
@@ -414,6 +416,7 @@ extern unsigned int pa_class_size[PA_MAX_CLASSES];
 extern u16 pa_size_to_class[PA_SMALL_MAX_MAX / PA_ALIGN + 1];
 bool pa_class_is_boundary(unsigned int size);
 int pa_class_table_init(unsigned int small_max);
+void pa_class_table_exit(void);
 int pa_class_init(struct pa_pool *pool, struct pa_class *cls,
 		  unsigned int index);
 void pa_class_destroy(struct pa_class *cls);
@@ -489,6 +492,29 @@ struct pa_report {
 void pa_report_misuse(struct pa_pool *pool, const struct pa_report *r);
 
 /*
+ * fault.c: a leaf, in front of every request made of the kernel's allocators.
+ * @size is what the request asks for; the check is compiled away without
+ * CONFIG_FAULT_INJECTION.
+ */
+struct dentry;
+#ifdef CONFIG_FAULT_INJECTION
+bool pa_fault_should_fail(size_t size, gfp_t gfp);
+void pa_fault_debugfs_init(struct dentry *root);
+#if IS_ENABLED(CONFIG_KUNIT)
+extern struct fault_attr pa_fault_attr;
+#endif
+#else
+static inline bool pa_fault_should_fail(size_t size, gfp_t gfp)
+{
+	return false;
+}
+
+static inline void pa_fault_debugfs_init(struct dentry *root)
+{
+}
+#endif
+
+/*
  * The gfp for memory the allocator keeps for itself (arenas, descriptors,
  * map nodes): blocks are zeroed one by one, arenas are shared by every caller
  * of a pool so no one memcg pays for them, and they must be in the direct
@@ -497,6 +523,19 @@ void pa_report_misuse(struct pa_pool *pool, const struct pa_report *r);
 static inline gfp_t pa_meta_gfp(gfp_t gfp)
 {
 	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_ACCOUNT | GFP_ZONEMASK);
+}
+
+/*
+ * __GFP_NOFAIL is honoured by trying again, as the page allocator does,
+ * where it must not see the flag (it warns on orders above 1): the caller
+ * asks without it and waits here between tries.
+ */
+static inline void pa_meta_wait(gfp_t gfp)
+{
+	if (gfpflags_allow_blocking(gfp))
+		memalloc_retry_wait(gfp);
+	else
+		cpu_relax();
 }
 
 #endif /* _PA_INTERNAL_H */

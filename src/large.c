@@ -158,9 +158,12 @@ static void table_remove(struct pa_large_table *t, struct pa_large *e)
 
 static struct pa_large_table *table_alloc(unsigned int bits, gfp_t gfp)
 {
+	size_t size = struct_size_t(struct pa_large_table, entry, 1UL << bits);
 	struct pa_large_table *t;
 
-	t = kvzalloc(struct_size(t, entry, 1UL << bits), gfp);
+	if (pa_fault_should_fail(size, gfp))
+		return NULL;
+	t = kvzalloc(size, gfp);
 	if (t)
 		t->bits = bits;
 	return t;
@@ -177,7 +180,8 @@ static void table_grow(gfp_t gfp)
 	bits = pa_large_table->bits + 1;
 	spin_unlock_irqrestore(&pa_large_lock, flags);
 
-	new = table_alloc(bits, gfp | __GFP_NOWARN);
+	/* Growth is opportunistic: a full table is retried by the caller. */
+	new = table_alloc(bits, (gfp | __GFP_NOWARN) & ~__GFP_NOFAIL);
 	if (!new)
 		return;
 	spin_lock_irqsave(&pa_large_lock, flags);
@@ -213,6 +217,27 @@ static void large_release_memory(void *addr, size_t size, bool vmapped)
 		llist_add(addr, &deferred_vfree);
 		schedule_work(&deferred_vfree_work);
 	}
+}
+
+/*
+ * The memory of a large block of @size bytes, page-aligned: vmalloc's when
+ * the caller may sleep, else the page allocator's, which must not see
+ * __GFP_NOFAIL above order 1 (pa_large_alloc() tries again instead).
+ */
+static void *large_get_memory(size_t size, gfp_t gfp, bool vmapped)
+{
+	gfp_t mem = gfp & ~(__GFP_COMP | GFP_ZONEMASK);
+	void *addr;
+
+	if (pa_fault_should_fail(size, gfp))
+		return NULL;
+	if (vmapped)
+		return __vmalloc(size, mem);
+	addr = alloc_pages_exact(size, mem & ~__GFP_NOFAIL);
+	/* Reported when leaked, as vmalloc's blocks are. */
+	if (addr)
+		kmemleak_alloc(addr, size, 1, pa_meta_gfp(gfp));
+	return addr;
 }
 
 /* Add an allocation to the table and its pool's counters. */
@@ -280,29 +305,26 @@ static size_t large_forget(struct pa_large *e)
  */
 void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
-	gfp_t mem = gfp & ~(__GFP_COMP | GFP_ZONEMASK);
 	bool vmapped = gfpflags_allow_blocking(gfp);
-	void *addr = NULL;
+	size_t usable = PAGE_ALIGN(size);
+	void *addr;
 
-	if (size > PA_LARGE_MAX)
+	/* What no number of tries can give is refused, __GFP_NOFAIL or not. */
+	if (size > PA_LARGE_MAX ||
+	    (!vmapped && get_order(size) > PA_PAGE_ORDER_MAX))
 		goto fail;
-	if (vmapped) {
-		addr = __vmalloc(PAGE_ALIGN(size), mem);
-	} else if (get_order(size) <= PA_PAGE_ORDER_MAX) {
-		addr = alloc_pages_exact(PAGE_ALIGN(size), mem);
-		/* Reported when leaked, as vmalloc's blocks are. */
+	for (;;) {
+		addr = large_get_memory(usable, gfp, vmapped);
+		if (addr && likely(!large_enter(pool, addr, size, vmapped, gfp)))
+			break;
 		if (addr)
-			kmemleak_alloc(addr, PAGE_ALIGN(size), 1,
-				       pa_meta_gfp(gfp));
-	}
-	if (!addr)
-		goto fail;
-	if (unlikely(large_enter(pool, addr, size, vmapped, gfp))) {
-		large_release_memory(addr, PAGE_ALIGN(size), vmapped);
-		goto fail;
+			large_release_memory(addr, usable, vmapped);
+		if (!(gfp & __GFP_NOFAIL))
+			goto fail;
+		pa_meta_wait(gfp);
 	}
 	/* KASAN: the page-rounded slack past the request is a redzone. */
-	pa_sanitize_shape(addr, size, PAGE_ALIGN(size));
+	pa_sanitize_shape(addr, size, usable);
 	return addr;
 
 fail:

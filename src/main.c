@@ -61,7 +61,23 @@ MODULE_PARM_DESC(small_max,
 
 /* Every pool in debug mode, as if created with PA_POOL_DEBUG; at load. */
 static bool pa_param_debug;
-module_param_named(debug, pa_param_debug, bool, 0444);
+
+static int debug_set(const char *val, const struct kernel_param *kp)
+{
+	int err = param_set_bool(val, kp);
+
+	if (err)
+		pr_err("debug=%s is not a boolean (0 or 1, n or y)\n", val);
+	return err;
+}
+
+VISIBLE_IF_KUNIT const struct kernel_param_ops pa_debug_ops = {
+	.set = debug_set,
+	.get = param_get_bool,
+};
+EXPORT_SYMBOL_IF_KUNIT(pa_debug_ops);
+
+module_param_cb(debug, &pa_debug_ops, &pa_param_debug, 0444);
 MODULE_PARM_DESC(debug,
 		 "Debug mode for every pool: guard bytes, fill patterns, a quarantine, a report of each misuse (default 0)");
 
@@ -379,7 +395,12 @@ void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
 	if (!q)
 		return NULL;
 	pa_sanitize_open(p, info.usable);
-	memcpy(q, p, info.usable);
+	/*
+	 * The whole block, as krealloc() copies; but when zeroing was asked,
+	 * only the old request: @q came zeroed, and the bytes past the
+	 * request may be stale (an in-place shrink kept them).
+	 */
+	memcpy(q, p, want_init_on_alloc(gfp) ? info.requested : info.usable);
 	free_block(p, "pa_realloc", _RET_IP_);
 	return q;
 }
@@ -472,8 +493,11 @@ void pa_pool_destroy(struct pa_pool *pool)
 	if (!pool)
 		return;
 	/* Clients cannot name the default pool; only unload destroys it. */
-	if (WARN_ON_ONCE(pool == pa_default_pool))
+	if (unlikely(pool == pa_default_pool)) {
+		pr_err_ratelimited("%s() of the default pool by %pS refused\n",
+				   __func__, (void *)_RET_IP_);
 		return;
+	}
 	pool_unregister(pool);
 	pool_delete(pool);
 }
@@ -547,12 +571,12 @@ static int __init pa_init(void)
 	int err;
 
 	err = pa_class_table_init(pa_param_small_max);
-	if (WARN_ON_ONCE(err))
+	if (err)
 		return err;
 	pa_map_init();
 	err = pa_large_init();
 	if (err)
-		return err;
+		goto err_class_table;
 	pa_debugfs_init();
 	pa_default_pool = pool_make("default", 0);
 	if (IS_ERR(pa_default_pool)) {
@@ -572,6 +596,8 @@ err_free_default:
 err_remove_debugfs:
 	pa_debugfs_exit();
 	pa_large_exit();
+err_class_table:
+	pa_class_table_exit();
 	return err;
 }
 
@@ -594,6 +620,7 @@ static void __exit pa_exit(void)
 	pa_large_exit();
 	pa_map_exit();
 	pa_debugfs_exit();
+	pa_class_table_exit();
 }
 
 module_init(pa_init);

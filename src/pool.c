@@ -132,10 +132,12 @@ bool pa_pool_name_valid(const char *name)
  */
 struct pa_pool *pa_pool_new(const char *name, unsigned int flags)
 {
-	struct pa_pool *pool;
+	size_t size = struct_size_t(struct pa_pool, classes, pa_nr_classes);
+	struct pa_pool *pool = NULL;
 	unsigned int i;
 
-	pool = kzalloc(struct_size(pool, classes, pa_nr_classes), GFP_KERNEL);
+	if (!pa_fault_should_fail(size, GFP_KERNEL))
+		pool = kzalloc(size, GFP_KERNEL);
 	if (!pool)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, name, sizeof(pool->name));

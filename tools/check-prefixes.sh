@@ -9,8 +9,9 @@
 #  - the API of pool_alloc.h (pa_alloc, pa_pool_create, ...), defined in
 #    src/main.c: the public face carries the module's prefix alone;
 #  - internal.h's inline helpers name the file of their concern
-#    (pa_class_for() is class.c's), except pa_meta_gfp(), the gfp policy
-#    for the allocator's own memory that every layer below main.c uses.
+#    (pa_class_for() is class.c's), except pa_meta_gfp() and pa_meta_wait(),
+#    the gfp policy for the allocator's own memory (and its __GFP_NOFAIL
+#    retries) that every layer below main.c uses.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -55,7 +56,7 @@ for f in src/*.c src/*.h; do
 			continue
 		fi
 		if [ "$base" = internal ]; then
-			[ "$name" = pa_meta_gfp ] && continue
+			case $name in pa_meta_gfp | pa_meta_wait) continue ;; esac
 			ok=0
 			for b in $bases; do
 				case $name in pa_"$b"_*) ok=1 ;; esac
