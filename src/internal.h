@@ -44,13 +44,14 @@
  *    table (large.c), an open-addressed hash keyed by address.
  *
  * Lookup on free: the run map (map.c, a radix tree over the run index of
- * a direct-map address) maps every run of every arena to its run, read
- * without locks; the large table is read under its lock.  A block's state
- * entry then says whether it is live (run.h).  Small lookups run with
- * preemption disabled, which is an RCU read-side section: run states and
- * arena descriptors are freed after a grace period, so a racing lookup of a
- * stale pointer reads valid memory and is refused.  pa_pool_delete() waits
- * for a grace period before freeing.
+ * a direct-map address, its top level sized at load for MAX_PHYSMEM_BITS)
+ * maps every run of every arena to its run, read without locks; the large
+ * table is read under its lock.  A block's state entry then says whether
+ * it is live (run.h).  Small lookups run with preemption disabled, which
+ * is an RCU read-side section: run states and arena descriptors are freed
+ * after a grace period, so a racing lookup of a stale pointer reads valid
+ * memory and is refused.  pa_pool_delete() waits for a grace period before
+ * freeing.
  *
  * Lock order
  * ==========
@@ -462,7 +463,7 @@ unsigned long pa_arena_walk(struct pa_pool *pool,
 					       void *block, size_t usable));
 
 /* map.c: the run map; the lookup itself is inline, in map.h */
-void pa_map_init(void);
+int pa_map_init(void);
 int pa_map_add(struct pa_arena *arena, gfp_t gfp);
 void pa_map_remove(struct pa_arena *arena);
 void pa_map_exit(void);
