@@ -4,11 +4,16 @@
  *
  *  - The run map covers the machine's whole physical address space, and
  *    nothing past it.
+ *  - The shrinker counts pages, reports the pages it freed and no more, and
+ *    does not interrupt busy CPUs again right after a drain that freed
+ *    nothing.
  *
  * No test here judges a duration: where time passes, a bound is a
  * generous deadline on something that must happen, never a measurement.
  */
+#include <linux/delay.h>
 #include <linux/mmzone.h>
+#include <linux/shrinker.h>
 #include <linux/vmalloc.h>
 #include "pa_test.h"
 #include "../src/map.h"
@@ -87,9 +92,130 @@ static void test_map_accepts_the_highest_run_and_refuses_the_next(struct kunit *
 	vfree(v);
 }
 
+/* ---- The shrinker ------------------------------------------------------ */
+
+/* The pages every pool holds now, from the top-level stats file. */
+static u64 pages_held(struct kunit *test)
+{
+	struct pa_stats st;
+
+	KUNIT_ASSERT_EQ(test, pa_test_read_stats(PA_TEST_DEBUGFS "/stats", &st), 0);
+	return st.pages_held;
+}
+
+static unsigned long shrink(unsigned long nr_to_scan)
+{
+	struct shrink_control sc = {
+		.gfp_mask = GFP_KERNEL, .nr_to_scan = nr_to_scan,
+	};
+	unsigned long freed = pa_reclaim_scan(NULL, &sc);
+
+	return freed == SHRINK_STOP ? 0 : freed;
+}
+
+static unsigned long shrink_count(void)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
+	unsigned long n = pa_reclaim_count(NULL, &sc);
+
+	return n == SHRINK_EMPTY ? 0 : n;
+}
+
+/* Classes in the test below: 16 to 512 bytes, one run each. */
+#define SHRINK_CLASSES		32
+
+/*
+ * With many small blocks cached, the count is still in pages: never more
+ * than the pools hold, and at least the bytes cached.  A scan reports
+ * exactly the pages the pools gave back.
+ */
+static void test_shrinker_counts_and_frees_pages(struct kunit *test)
+{
+	unsigned int i, j, size;
+	u64 before, after;
+	struct pa_pool *pool;
+	unsigned long count, freed, cached_pages;
+	void **blocks;
+
+	pa_test_pin(test);
+	blocks = kunit_kcalloc(test, SHRINK_CLASSES * PA_CACHE_SIZE,
+			       sizeof(*blocks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	/* Every pool as quiet as it gets. */
+	shrink(ULONG_MAX);
+	pool = pa_test_pool(test, "shrink_pages");
+	for (i = 0; i < SHRINK_CLASSES; i++) {
+		size = (i + 1) * PA_ALIGN;
+		for (j = 0; j < PA_CACHE_SIZE; j++) {
+			blocks[i * PA_CACHE_SIZE + j] =
+				pa_pool_alloc(pool, size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, blocks[i * PA_CACHE_SIZE + j]);
+		}
+	}
+	for (i = 0; i < SHRINK_CLASSES * PA_CACHE_SIZE; i++)
+		pa_free(blocks[i]);
+	KUNIT_ASSERT_GE(test, pa_cache_count(pool),
+			(unsigned long)SHRINK_CLASSES * PA_CACHE_SIZE / 2);
+	cached_pages = pa_cache_bytes(pool) / PAGE_SIZE;
+
+	before = pages_held(test);
+	count = shrink_count();
+	KUNIT_EXPECT_LE(test, (u64)count, before);
+	KUNIT_EXPECT_GE(test, count, cached_pages);
+
+	freed = shrink(ULONG_MAX);
+	after = pages_held(test);
+	KUNIT_EXPECT_EQ(test, (u64)freed, before - after);
+	KUNIT_EXPECT_EQ(test, pa_cache_count(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
+	KUNIT_EXPECT_EQ(test, shrink_count(), 0UL);
+}
+
+/*
+ * A drain that freed nothing (the cached block's run holds a live one) is
+ * not repeated for an interval: a second scan leaves this CPU's cache
+ * alone.  Once the interval is over, a scan drains again.
+ */
+static void test_shrinker_does_not_repeat_a_drain_that_freed_nothing(struct kunit *test)
+{
+	struct pa_pool *pool;
+	unsigned long cached;
+	void *live, *gone;
+
+	pa_test_pin(test);
+	shrink(ULONG_MAX);
+	pool = pa_test_pool(test, "shrink_futile");
+	live = pa_pool_alloc(pool, 64, GFP_KERNEL);
+	gone = pa_pool_alloc(pool, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	KUNIT_ASSERT_NOT_NULL(test, gone);
+	pa_free(gone);
+	KUNIT_ASSERT_GT(test, pa_cache_count(pool), 0UL);
+
+	KUNIT_EXPECT_EQ(test, shrink(ULONG_MAX), 0UL);
+	KUNIT_EXPECT_EQ(test, pa_cache_count(pool), 0UL);
+
+	gone = pa_pool_alloc(pool, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, gone);
+	pa_free(gone);
+	cached = pa_cache_count(pool);
+	KUNIT_ASSERT_GT(test, cached, 0UL);
+	KUNIT_EXPECT_EQ(test, shrink(ULONG_MAX), 0UL);
+	KUNIT_EXPECT_EQ(test, pa_cache_count(pool), cached);
+
+	/* At least an interval later, draining is allowed again. */
+	pa_free(live);
+	msleep(jiffies_to_msecs(PA_REAP_INTERVAL + 1));
+	shrink(ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, pa_cache_count(pool), 0UL);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
+}
+
 static struct kunit_case pa_reclaim_cases[] = {
 	KUNIT_CASE(test_map_covers_the_machines_physical_address_space),
 	KUNIT_CASE(test_map_accepts_the_highest_run_and_refuses_the_next),
+	KUNIT_CASE(test_shrinker_counts_and_frees_pages),
+	KUNIT_CASE_SLOW(test_shrinker_does_not_repeat_a_drain_that_freed_nothing),
 	{}
 };
 

@@ -364,6 +364,14 @@ void pa_debugfs_remove_pool(struct pa_pool *pool);
 /* reclaim.c: giving memory back (hotplug, shrinker, reaper) */
 int pa_reclaim_init(void);
 void pa_reclaim_exit(void);
+#if IS_ENABLED(CONFIG_KUNIT)
+struct shrinker;
+struct shrink_control;
+unsigned long pa_reclaim_count(struct shrinker *shrinker,
+			       struct shrink_control *sc);
+unsigned long pa_reclaim_scan(struct shrinker *shrinker,
+			      struct shrink_control *sc);
+#endif
 
 /* pool.c: creation, teardown and statistics; the list of pools */
 bool pa_pool_name_valid(const char *name);
@@ -394,6 +402,7 @@ unsigned int pa_cache_drain_local(struct pa_pool *pool, bool idle_only);
 void pa_cache_drain_cpu(struct pa_pool *pool, unsigned int cpu);
 void pa_cache_drain_all(struct pa_pool *pool);
 unsigned long pa_cache_count(struct pa_pool *pool);
+unsigned long pa_cache_bytes(struct pa_pool *pool);
 void pa_cache_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
 		  s64 *requested, unsigned long *cached);
 

@@ -5,8 +5,16 @@
  *  - CPU hotplug: when a CPU is dead, its caches are flushed to the runs.
  *  - A reaper per CPU (deferrable, so it does not wake an idle CPU) flushes
  *    the caches that were not used for PA_REAP_INTERVAL.
- *  - A shrinker flushes every cache and frees every empty arena, the
- *    hysteresis ones included, under memory pressure.
+ *  - A shrinker gives back pages, and counts in pages: the pages of empty
+ *    arenas (the hysteresis ones included), exactly, plus the pages' worth
+ *    of blocks in the caches, an estimate of what draining them frees (more
+ *    when their runs hold nothing else, nothing when the runs are in use).
+ *    A scan frees empty arenas first, and drains caches only while it has
+ *    freed fewer pages than it was asked to; a drain interrupts only the
+ *    CPUs that cache blocks of the pool, and after a drain round that freed
+ *    nothing, as when busy CPUs refill their caches at once, the shrinker
+ *    drains no cache for PA_REAP_INTERVAL.  It reports the pages the arenas
+ *    gave back, nothing else.
  *
  * Runs that become empty go back to their arena, and arenas that become
  * empty to the page allocator, through the usual paths.
@@ -16,6 +24,7 @@
 #include <linux/shrinker.h>
 #include <linux/smp.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 #include "internal.h"
 
 /* ---- Data -------------------------------------------------------------- */
@@ -28,6 +37,13 @@ struct pa_reaper {
 static DEFINE_PER_CPU(struct pa_reaper, pa_reapers);
 static int pa_online_state;
 static int pa_dead_state;
+
+/*
+ * Until when the shrinker drains no cache, after a drain round that freed
+ * nothing (jiffies); under pa_pools_lock.
+ */
+static unsigned long pa_shrink_idle_until;
+static bool pa_shrink_idle;
 
 /* ---- Internals --------------------------------------------------------- */
 
@@ -75,44 +91,105 @@ static int pa_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
-/* Objects: blocks in the caches and pages of empty arenas, both freeable. */
-static unsigned long pa_shrink_count(struct shrinker *shrinker,
-				     struct shrink_control *sc)
+/* The pages @pool's arenas hold now. */
+static u64 shrink_arena_pages(struct pa_pool *pool)
 {
-	unsigned long objects = 0;
+	unsigned long flags;
+	u64 pages;
+
+	spin_lock_irqsave(&pool->arena_lock, flags);
+	pages = pool->arena_pages;
+	spin_unlock_irqrestore(&pool->arena_lock, flags);
+	return pages;
+}
+
+/*
+ * Drain @pool's caches if asked, then free its empty arenas, the
+ * hysteresis one included.  Return: the pages its arenas gave back
+ * meanwhile, net of any they took (a racing allocation); an arena that a
+ * racing free released in the meantime is the only page counted that this
+ * did not free itself.
+ */
+static unsigned long shrink_pool(struct pa_pool *pool, bool drain)
+{
+	u64 before = shrink_arena_pages(pool), after;
+
+	if (drain && pa_cache_count(pool))
+		pa_cache_drain_all(pool);
+	pa_arena_release_empty(pool);
+	after = shrink_arena_pages(pool);
+	return before > after ? before - after : 0;
+}
+
+/**
+ * pa_reclaim_count() - the shrinker's count: pages it could give back
+ * @shrinker: ours
+ * @sc: the request
+ *
+ * Pages of empty arenas, and the pages' worth of bytes in the per-CPU
+ * caches of online CPUs (an estimate: see the top of this file).
+ *
+ * Context: reclaim.
+ * Return: the pages, or SHRINK_EMPTY.
+ */
+VISIBLE_IF_KUNIT unsigned long pa_reclaim_count(struct shrinker *shrinker,
+						struct shrink_control *sc)
+{
+	unsigned long pages = 0;
 	struct pa_pool *pool;
 
 	if (!pa_pool_trylock())
 		return 0;
 	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
-		objects += pa_cache_count(pool) + pa_arena_empty_pages(pool);
+		pages += pa_arena_empty_pages(pool) +
+			 pa_cache_bytes(pool) / PAGE_SIZE;
 	pa_pool_unlock();
-	return objects ?: SHRINK_EMPTY;
+	return pages ?: SHRINK_EMPTY;
 }
+EXPORT_SYMBOL_IF_KUNIT(pa_reclaim_count);
 
-/*
- * One pass gives back everything there is, whatever sc->nr_to_scan asks; the
- * calls that follow in the same round find nothing and stop at once, so the
- * drain's IPIs go out once per pool that has something cached.
+/**
+ * pa_reclaim_scan() - the shrinker's scan: give pages back
+ * @shrinker: ours
+ * @sc: the request; @sc->nr_to_scan pages
+ *
+ * Empty arenas go first, with no interrupt to any CPU; while fewer than
+ * @sc->nr_to_scan pages came back, the caches of one pool after another
+ * are drained (see the top of this file for when they are not).
+ *
+ * Context: reclaim.
+ * Return: the pages given back, or SHRINK_STOP.
  */
-static unsigned long pa_shrink_scan(struct shrinker *shrinker,
-				    struct shrink_control *sc)
+VISIBLE_IF_KUNIT unsigned long pa_reclaim_scan(struct shrinker *shrinker,
+					       struct shrink_control *sc)
 {
-	unsigned long freed = 0, cached;
+	unsigned long freed = 0;
 	struct pa_pool *pool;
+	bool drained = false;
 
 	/* Pool creation allocates under the lock: reclaim must not wait. */
 	if (!pa_pool_trylock())
 		return SHRINK_STOP;
-	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool)) {
-		cached = pa_cache_count(pool);
-		if (cached)
-			pa_cache_drain_all(pool);
-		freed += cached + pa_arena_release_empty(pool);
+	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
+		freed += shrink_pool(pool, false);
+	if (pa_shrink_idle && time_before(jiffies, pa_shrink_idle_until))
+		goto out;
+	pa_shrink_idle = false;
+	for (pool = pa_pool_next(NULL); pool && freed < sc->nr_to_scan;
+	     pool = pa_pool_next(pool)) {
+		drained |= pa_cache_count(pool) != 0;
+		freed += shrink_pool(pool, true);
 	}
+	/* Busy CPUs refill at once: do not interrupt them again for now. */
+	if (drained && !freed) {
+		pa_shrink_idle = true;
+		pa_shrink_idle_until = jiffies + PA_REAP_INTERVAL;
+	}
+out:
 	pa_pool_unlock();
 	return freed ?: SHRINK_STOP;
 }
+EXPORT_SYMBOL_IF_KUNIT(pa_reclaim_scan);
 
 /*
  * The shrinker API changed in 6.7: shrinker_alloc() and shrinker_register()
@@ -127,8 +204,8 @@ static int shrinker_start(void)
 	pa_shrinker = shrinker_alloc(0, KBUILD_MODNAME);
 	if (!pa_shrinker)
 		return -ENOMEM;
-	pa_shrinker->count_objects = pa_shrink_count;
-	pa_shrinker->scan_objects = pa_shrink_scan;
+	pa_shrinker->count_objects = pa_reclaim_count;
+	pa_shrinker->scan_objects = pa_reclaim_scan;
 	pa_shrinker->seeks = DEFAULT_SEEKS;
 	shrinker_register(pa_shrinker);
 	return 0;
@@ -140,8 +217,8 @@ static void shrinker_stop(void)
 }
 #else
 static struct shrinker pa_shrinker = {
-	.count_objects = pa_shrink_count,
-	.scan_objects = pa_shrink_scan,
+	.count_objects = pa_reclaim_count,
+	.scan_objects = pa_reclaim_scan,
 	.seeks = DEFAULT_SEEKS,
 };
 
