@@ -7,11 +7,15 @@
  *  - The shrinker counts pages, reports the pages it freed and no more, and
  *    does not interrupt busy CPUs again right after a drain that freed
  *    nothing.
+ *  - Every CPU's reaper flushes its idle caches; one that finds the list of
+ *    pools held tries again soon, and their first passes are spread out.
  *
  * No test here judges a duration: where time passes, a bound is a
  * generous deadline on something that must happen, never a measurement.
  */
+#include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/mmzone.h>
 #include <linux/shrinker.h>
 #include <linux/vmalloc.h>
@@ -211,11 +215,156 @@ static void test_shrinker_does_not_repeat_a_drain_that_freed_nothing(struct kuni
 	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
 }
 
+/* ---- The reapers ------------------------------------------------------- */
+
+/* The first passes of the CPUs' reapers are spread over one interval. */
+static void test_reapers_first_passes_are_spread_out(struct kunit *test)
+{
+	unsigned long prev = 0, delay;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		delay = pa_reclaim_first_delay(cpu);
+		KUNIT_EXPECT_LT(test, delay, (unsigned long)PA_REAP_INTERVAL);
+		if (cpu && nr_cpu_ids <= PA_REAP_INTERVAL)
+			KUNIT_EXPECT_GT(test, delay, prev);
+		prev = delay;
+	}
+}
+
+/*
+ * A reaper that finds the list of pools held (another CPU's reaper, a pool
+ * being created) tries again well within the interval, not an interval
+ * later; one that got it waits the interval.
+ */
+static void test_reaper_that_finds_the_pools_held_tries_again_soon(struct kunit *test)
+{
+	unsigned long delay;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		delay = pa_reclaim_reap_now(cpu, true);
+		KUNIT_EXPECT_GT(test, delay, 0UL);
+		KUNIT_EXPECT_LT(test, delay, (unsigned long)PA_REAP_INTERVAL / 4);
+		delay = pa_reclaim_reap_now(cpu, false);
+		KUNIT_EXPECT_EQ(test, delay, (unsigned long)PA_REAP_INTERVAL);
+	}
+}
+
+#define REAP_BLOCKS	10
+#define REAP_SIZE	64
+
+struct reap_work {
+	struct pa_pool *pool;
+	struct completion done;
+	unsigned long deadline;		/* jiffies */
+	bool wait;			/* for the reaper, busy */
+};
+
+static unsigned int cached_here(struct pa_pool *pool)
+{
+	return READ_ONCE(this_cpu_ptr(pa_class_for(pool, REAP_SIZE)->cache)->count);
+}
+
+/*
+ * Cache blocks on this CPU; with @work->wait, keep the CPU busy (so its
+ * deferrable reaper fires) until the cache is empty or the deadline passes.
+ */
+static int reap_thread(void *data)
+{
+	struct reap_work *work = data;
+	void *blocks[REAP_BLOCKS];
+	unsigned int i;
+
+	for (i = 0; i < REAP_BLOCKS; i++)
+		blocks[i] = pa_pool_alloc(work->pool, REAP_SIZE, GFP_KERNEL);
+	for (i = 0; i < REAP_BLOCKS; i++)
+		pa_free(blocks[i]);
+	while (work->wait && cached_here(work->pool) &&
+	       time_before(jiffies, work->deadline))
+		cond_resched();
+	complete(&work->done);
+	return 0;
+}
+
+/* Run reap_thread() on every online CPU at once, and wait for them all. */
+static void reap_on_every_cpu(struct kunit *test, struct reap_work *works,
+			      struct pa_pool *pool, bool wait)
+{
+	struct task_struct *task;
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		works[cpu].pool = pool;
+		works[cpu].wait = wait;
+		/* Eight intervals: four times the documented bound. */
+		works[cpu].deadline = jiffies + 8 * PA_REAP_INTERVAL;
+		init_completion(&works[cpu].done);
+		task = kthread_create_on_cpu(reap_thread, &works[cpu], cpu,
+					     "pa_reap/%u");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		wake_up_process(task);
+	}
+	for_each_online_cpu(cpu)
+		wait_for_completion(&works[cpu].done);
+}
+
+static unsigned long cached_on(struct pa_pool *pool, unsigned int cpu)
+{
+	return READ_ONCE(per_cpu_ptr(pa_class_for(pool, REAP_SIZE)->cache,
+				     cpu)->count);
+}
+
+/*
+ * Two passes of a CPU's reaper with no use in between flush its cache: the
+ * first sees it used, the second finds it idle.  On every CPU.
+ */
+static void test_every_cpus_reaper_flushes_an_idle_cache(struct kunit *test)
+{
+	struct reap_work *works = kunit_kcalloc(test, nr_cpu_ids, sizeof(*works),
+						GFP_KERNEL);
+	struct pa_pool *pool;
+	unsigned int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, works);
+	pool = pa_test_pool(test, "reap_each");
+	reap_on_every_cpu(test, works, pool, false);
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_GT(test, cached_on(pool, cpu), 0UL);
+		pa_reclaim_reap_now(cpu, false);
+		pa_reclaim_reap_now(cpu, false);
+		KUNIT_EXPECT_EQ(test, cached_on(pool, cpu), 0UL);
+	}
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).runs_in_use, 0ULL);
+}
+
+/*
+ * Left to their timers, the reapers of all CPUs, busy at once, flush every
+ * cache (the bound is a deadline far past the documented two intervals).
+ */
+static void test_reapers_of_all_cpus_flush_idle_caches_on_their_own(struct kunit *test)
+{
+	struct reap_work *works = kunit_kcalloc(test, nr_cpu_ids, sizeof(*works),
+						GFP_KERNEL);
+	struct pa_pool *pool;
+	unsigned int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, works);
+	pool = pa_test_pool(test, "reap_all");
+	reap_on_every_cpu(test, works, pool, true);
+	for_each_online_cpu(cpu)
+		KUNIT_EXPECT_EQ(test, cached_on(pool, cpu), 0UL);
+}
+
 static struct kunit_case pa_reclaim_cases[] = {
 	KUNIT_CASE(test_map_covers_the_machines_physical_address_space),
 	KUNIT_CASE(test_map_accepts_the_highest_run_and_refuses_the_next),
 	KUNIT_CASE(test_shrinker_counts_and_frees_pages),
 	KUNIT_CASE_SLOW(test_shrinker_does_not_repeat_a_drain_that_freed_nothing),
+	KUNIT_CASE(test_reapers_first_passes_are_spread_out),
+	KUNIT_CASE(test_reaper_that_finds_the_pools_held_tries_again_soon),
+	KUNIT_CASE(test_every_cpus_reaper_flushes_an_idle_cache),
+	KUNIT_CASE_SLOW(test_reapers_of_all_cpus_flush_idle_caches_on_their_own),
 	{}
 };
 

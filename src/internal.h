@@ -371,6 +371,8 @@ unsigned long pa_reclaim_count(struct shrinker *shrinker,
 			       struct shrink_control *sc);
 unsigned long pa_reclaim_scan(struct shrinker *shrinker,
 			      struct shrink_control *sc);
+unsigned long pa_reclaim_reap_now(unsigned int cpu, bool contend);
+unsigned long pa_reclaim_first_delay(unsigned int cpu);
 #endif
 
 /* pool.c: creation, teardown and statistics; the list of pools */

@@ -4,7 +4,16 @@
  *
  *  - CPU hotplug: when a CPU is dead, its caches are flushed to the runs.
  *  - A reaper per CPU (deferrable, so it does not wake an idle CPU) flushes
- *    the caches that were not used for PA_REAP_INTERVAL.
+ *    the caches that saw no allocation or free since its previous pass; a
+ *    pass runs every PA_REAP_INTERVAL, so a cache is flushed at most two
+ *    intervals after its last use (on an idle CPU, when the CPU next wakes).
+ *    The reapers walk the list of pools under pa_pools_lock, which they only
+ *    trylock (pool creation allocates under it).  So that they do not all
+ *    contend for it at once, and all but one lose, their first passes are
+ *    spread over an interval by CPU number, and a reaper that finds the lock
+ *    taken tries again after PA_REAP_RETRY and a random part of it, not a
+ *    whole interval later: the guarantee above holds, late by however long
+ *    the list stays held.
  *  - A shrinker gives back pages, and counts in pages: the pages of empty
  *    arenas (the hysteresis ones included), exactly, plus the pages' worth
  *    of blocks in the caches, an estimate of what draining them frees (more
@@ -20,18 +29,30 @@
  * empty to the page allocator, through the usual paths.
  */
 #include <linux/atomic.h>
+#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/random.h>
 #include <linux/shrinker.h>
 #include <linux/smp.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
 #include "internal.h"
 
+/*
+ * A reaper that finds the list of pools held tries again after this, plus
+ * a random part of it so that the losers do not collide again: 10 ms, much
+ * longer than a pass holds the lock (a few caches flushed) and much shorter
+ * than PA_REAP_INTERVAL.
+ */
+#define PA_REAP_RETRY		(HZ / 100)
+static_assert(PA_REAP_RETRY > 0 && PA_REAP_RETRY * 2 < PA_REAP_INTERVAL);
+
 /* ---- Data -------------------------------------------------------------- */
 
 struct pa_reaper {
 	struct delayed_work work;
 	unsigned int cpu;
+	unsigned long delay;		/* to the next pass, as last queued */
 };
 
 static DEFINE_PER_CPU(struct pa_reaper, pa_reapers);
@@ -47,10 +68,20 @@ static bool pa_shrink_idle;
 
 /* ---- Internals --------------------------------------------------------- */
 
+/*
+ * The delay of @cpu's first pass: the CPUs' passes spread over an interval,
+ * so that their reapers do not all contend for the list of pools at once.
+ */
+static unsigned long reap_first_delay(unsigned int cpu)
+{
+	return PA_REAP_INTERVAL * cpu / nr_cpu_ids;
+}
+
 static void reap_fn(struct work_struct *work)
 {
 	struct pa_reaper *reaper = container_of(to_delayed_work(work),
 						struct pa_reaper, work);
+	unsigned long delay = PA_REAP_INTERVAL;
 	struct pa_pool *pool;
 
 	/* Pool creation holds the lock across allocations: never wait on it. */
@@ -58,9 +89,11 @@ static void reap_fn(struct work_struct *work)
 		for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
 			pa_cache_drain_local(pool, true);
 		pa_pool_unlock();
+	} else {
+		delay = PA_REAP_RETRY + get_random_u32() % PA_REAP_RETRY;
 	}
-	queue_delayed_work_on(reaper->cpu, system_wq, &reaper->work,
-			      PA_REAP_INTERVAL);
+	WRITE_ONCE(reaper->delay, delay);
+	queue_delayed_work_on(reaper->cpu, system_wq, &reaper->work, delay);
 }
 
 static int pa_cpu_online(unsigned int cpu)
@@ -68,8 +101,9 @@ static int pa_cpu_online(unsigned int cpu)
 	struct pa_reaper *reaper = per_cpu_ptr(&pa_reapers, cpu);
 
 	reaper->cpu = cpu;
+	reaper->delay = reap_first_delay(cpu);
 	INIT_DEFERRABLE_WORK(&reaper->work, reap_fn);
-	queue_delayed_work_on(cpu, system_wq, &reaper->work, PA_REAP_INTERVAL);
+	queue_delayed_work_on(cpu, system_wq, &reaper->work, reaper->delay);
 	return 0;
 }
 
@@ -190,6 +224,47 @@ out:
 	return freed ?: SHRINK_STOP;
 }
 EXPORT_SYMBOL_IF_KUNIT(pa_reclaim_scan);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * pa_reclaim_reap_now() - run a CPU's reaper pass now
+ * @cpu: an online CPU
+ * @contend: hold the list of pools meanwhile, as pool creation may
+ *
+ * Context: process context; takes the CPU hotplug lock and, with
+ * @contend, pa_pools_lock.
+ * Return: the delay, in jiffies, to the next pass that the pass queued.
+ */
+unsigned long pa_reclaim_reap_now(unsigned int cpu, bool contend)
+{
+	struct pa_reaper *reaper = per_cpu_ptr(&pa_reapers, cpu);
+	unsigned long delay;
+
+	cpus_read_lock();
+	if (contend)
+		pa_pool_lock();
+	mod_delayed_work_on(cpu, system_wq, &reaper->work, 0);
+	flush_delayed_work(&reaper->work);
+	delay = READ_ONCE(reaper->delay);
+	if (contend)
+		pa_pool_unlock();
+	cpus_read_unlock();
+	return delay;
+}
+EXPORT_SYMBOL_IF_KUNIT(pa_reclaim_reap_now);
+
+/**
+ * pa_reclaim_first_delay() - when a CPU's reaper makes its first pass
+ * @cpu: a possible CPU
+ *
+ * Return: the delay, in jiffies, from the CPU coming online.
+ */
+unsigned long pa_reclaim_first_delay(unsigned int cpu)
+{
+	return reap_first_delay(cpu);
+}
+EXPORT_SYMBOL_IF_KUNIT(pa_reclaim_first_delay);
+#endif
 
 /*
  * The shrinker API changed in 6.7: shrinker_alloc() and shrinker_register()
