@@ -428,11 +428,11 @@ static void test_debug_parameter_is_validated(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, value);
 	}
 	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		bool expect = strchr("1yY", good[i][0]);
+
 		KUNIT_EXPECT_EQ_MSG(test, pa_debug_ops.set(good[i], &kp), 0,
 				    "debug=%s", good[i]);
-		KUNIT_EXPECT_EQ(test, value, good[i][0] == '1' ||
-					     good[i][0] == 'y' ||
-					     good[i][0] == 'Y');
+		KUNIT_EXPECT_EQ(test, value, expect);
 	}
 }
 

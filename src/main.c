@@ -573,10 +573,12 @@ static int __init pa_init(void)
 	err = pa_class_table_init(pa_param_small_max);
 	if (err)
 		return err;
-	pa_map_init();
-	err = pa_large_init();
+	err = pa_map_init();
 	if (err)
 		goto err_class_table;
+	err = pa_large_init();
+	if (err)
+		goto err_map;
 	pa_debugfs_init();
 	pa_default_pool = pool_make("default", 0);
 	if (IS_ERR(pa_default_pool)) {
@@ -596,6 +598,8 @@ err_free_default:
 err_remove_debugfs:
 	pa_debugfs_exit();
 	pa_large_exit();
+err_map:
+	pa_map_exit();
 err_class_table:
 	pa_class_table_exit();
 	return err;

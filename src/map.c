@@ -48,9 +48,15 @@ static void *map_level(void **slot, void *none, unsigned int order,
 
 	if (level != none)
 		return level;
-	level = (void *)__get_free_pages(gfp | __GFP_ZERO, order);
-	if (!level)
+	if (pa_fault_should_fail(PAGE_SIZE << order, gfp))
 		return NULL;
+	/* A middle level is order 2: __GFP_NOFAIL is kept by trying again. */
+	while (!(level = (void *)__get_free_pages((gfp | __GFP_ZERO) &
+						  ~__GFP_NOFAIL, order))) {
+		if (!(gfp & __GFP_NOFAIL))
+			return NULL;
+		pa_meta_wait(gfp);
+	}
 	if (none_below)
 		for (i = 0; i < (PAGE_SIZE << order) / sizeof(void *); i++)
 			((void **)level)[i] = none_below;
