@@ -154,6 +154,25 @@ static void test_large_free_in_rcu_read_section(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
 }
 
+/*
+ * The deferred vfree() links the block through its first word: a block
+ * shrunk to one byte, whose other bytes KASAN guards, is freed where
+ * vfree() must not sleep without a report (the harness fails the run on
+ * one).
+ */
+static void test_large_shrunk_free_in_rcu_read_section(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "rcu-shrunk");
+	void *p = pa_pool_alloc(pool, 3 * PAGE_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_PTR_EQ(test, pa_realloc(p, 1, GFP_KERNEL), p);
+	rcu_read_lock();
+	pa_free(p);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).large_live, 0ULL);
+}
+
 /* ---- Arenas ------------------------------------------------------------ */
 
 /*
@@ -432,6 +451,7 @@ static struct kunit_case pa_pages_cases[] = {
 	KUNIT_CASE(test_large_atomic_beyond_max_order_fails),
 	KUNIT_CASE(test_many_large_allocations_grow_the_table),
 	KUNIT_CASE(test_large_free_in_rcu_read_section),
+	KUNIT_CASE(test_large_shrunk_free_in_rcu_read_section),
 	KUNIT_CASE(test_arenas_returned_after_freeing_everything),
 	KUNIT_CASE(test_hysteresis_keeps_one_empty_arena),
 	KUNIT_CASE(test_allocation_prefers_fullest_run),

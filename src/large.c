@@ -214,6 +214,8 @@ static void large_release_memory(void *addr, size_t size, bool vmapped)
 	} else if (preemptible() && !rcu_preempt_depth()) {
 		vfree(addr);
 	} else {
+		/* The link goes in the first word, past a shrunk request. */
+		pa_sanitize_open(addr, size);
 		llist_add(addr, &deferred_vfree);
 		schedule_work(&deferred_vfree_work);
 	}
