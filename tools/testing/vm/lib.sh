@@ -272,3 +272,48 @@ stage_stock_modules() {
 		"$1/lib/modules/$2/modules.dep" ||
 		{ say "depmod did not record pool_alloc_sample -> pool_alloc"; return 1; }
 }
+
+# modules_initramfs ROOT INIT MODDIR MODULE...: stage_busybox ROOT INIT,
+# with the named modules of MODDIR in /modules, for insmod.
+modules_initramfs() {
+	t_root=$1 t_mods=$3
+	stage_busybox "$t_root" "$2"
+	shift 3
+	mkdir -p "$t_root/modules"
+	for m in "$@"; do
+		cp "$t_mods/$m" "$t_root/modules/"
+	done
+}
+
+# section_figure NAME WHAT KEY: the value after KEY in the "NAME: key value
+# ..." lines of the section WHAT of run NAME (vm_section); empty if none.
+section_figure() {
+	vm_section "$1" "$2" | awk -v k="$3" \
+		'{ for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+}
+
+# stress_vm NAME TREE MODDIR SECS: the stress pass (guest/init-stress) on
+# the test kernel of TREE with the modules of MODDIR: pa_stress for SECS
+# seconds on two vCPUs, each a host thread so that they really run at once,
+# under fault injection, then the drain, unload and kmemleak checks.  Prints
+# the figures, sets stress_figures to them on one line, and returns 1 if the
+# run failed.
+stress_vm() {
+	s_root="$3/initramfs-stress"
+	modules_initramfs "$s_root" init-stress "$3" pool_alloc.ko \
+		stress/pa_stress.ko
+	s_t0=$(date +%s)
+	s_rc=0
+	# The guest needs about two minutes besides the stress itself.
+	vm_run -M -t $(($4 + 360)) \
+		-a "loglevel=7 kasan_multi_shot kmemleak=on pa_duration=$4" \
+		"$1" "$2/arch/x86/boot/bzImage" "$s_root" || s_rc=$?
+	s_secs=$(($(date +%s) - s_t0))
+	s_bad=0
+	vm_verdict "$1" $s_rc || s_bad=1
+	s_reports=$(vm_console "$1" 2>/dev/null | grep -Eca "$splat_re") || true
+	stress_figures="ops $(section_figure "$1" stress ops), failures survived $(section_figure "$1" stress failures) (pool_alloc counted $(section_figure "$1" stress pool_failures)), fault injection $(section_figure "$1" stress fault_injection)%, pools $(section_figure "$1" stress pools), reports $s_reports, $(section_figure "$1" stress duration_ms) ms of stress, VM ${s_secs}s"
+	say "  $1: $stress_figures"
+	vm_section "$1" stress | sed 's/^/    /' >&2
+	return $s_bad
+}

@@ -6,12 +6,17 @@
 #   - KUnit pass: boot the test kernel, load pool_alloc and the KUnit modules,
 #     judge their KTAP with the kernel's own kunit.py parse and reject any
 #     kernel error report;
+#   - stress pass on the test kernel: pa_stress for PA_STRESS_SECS seconds
+#     (default 30) under fault injection, then drain, unload and kmemleak
+#     checks (stress_vm in lib.sh; `make stress` is the long one);
 #   - smoke pass on each stock kernel: modprobe the sample (which must pull in
 #     pool_alloc), read debugfs, unload; three rounds, the last with debug=1.
-# The last line is "N passed, N failed" for the KUnit cases; the exit status
-# is non-zero if any pass failed.  Logs: build/logs/.
+# The last line is "N passed, N failed" for the KUnit cases; the other
+# passes are one line each of the summary above it.  The exit status is
+# non-zero if any pass failed.  Logs: build/logs/.
 #
-# Tunables (environment): PA_KUNIT_TIMEOUT, PA_SMOKE_TIMEOUT (seconds).
+# Tunables (environment): PA_KUNIT_TIMEOUT, PA_SMOKE_TIMEOUT, PA_STRESS_SECS
+# (seconds).
 set -eu
 . "$(dirname "$0")/lib.sh"
 # depmod lives in /sbin, which a non-root PATH may lack.
@@ -19,6 +24,7 @@ PATH=$PATH:/sbin:/usr/sbin
 
 kunit_timeout=${PA_KUNIT_TIMEOUT:-600}
 smoke_timeout=${PA_SMOKE_TIMEOUT:-300}
+stress_secs=${PA_STRESS_SECS:-30}
 mkdir -p "$logs"
 summary=""
 status=0
@@ -138,6 +144,16 @@ kunit_pass() {
 	return $kfail
 }
 
+stress_pass() {
+	say "== stress pass on the test kernel ($test_kver, ${stress_secs}s; log build/logs/stress-short.log)"
+	if stress_vm stress-short "$tree" "$test_mods" "$stress_secs"; then
+		note "  stress $test_kver: ok, $stress_figures"
+		return 0
+	fi
+	note "  stress $test_kver: FAILED, $stress_figures (build/logs/stress-short.*)"
+	return 1
+}
+
 # smoke_pass KVER MODDIR
 smoke_pass() {
 	kver=$1
@@ -164,6 +180,7 @@ smoke_pass() {
 
 kpass=0 kfailed=0 kskip=0
 kunit_pass || status=1
+stress_pass || status=1
 smoke_pass "$kver61" "$mods61" || status=1
 smoke_pass "$kver612" "$mods612" || status=1
 

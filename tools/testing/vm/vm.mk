@@ -5,9 +5,14 @@
 # started by vm_run in lib.sh.
 #
 #   make deps                  install the Debian packages the targets below need
-#   make test                  KUnit pass on the KASAN/lockdep test kernel, smoke
-#                              passes on the stock Debian 6.1 and 6.12 kernels;
-#                              last line "N passed, N failed"; logs in build/logs/
+#   make test                  KUnit pass and a 30 s stress pass on the
+#                              KASAN/lockdep test kernel, smoke passes on the
+#                              stock Debian 6.1 and 6.12 kernels; last line
+#                              "N passed, N failed"; logs in build/logs/
+#   make stress [DURATION=S]   the soak: pa_stress under fault injection on the
+#                              test kernel for S seconds (default 300), then
+#                              drain, unload and kmemleak checks; prints its
+#                              figures; logs in build/logs/stress.*
 #   make demo                  run the sample workload on stock 6.1, show debugfs
 #   make bench [KERNEL=6.12]   pool_alloc against kmalloc, kmem_cache and vmalloc
 #                              on stock Debian 6.1 (default) or 6.12; results in
@@ -33,11 +38,14 @@ test: deps
 demo: deps
 	@sh $(VM_DIR)/demo.sh
 
+stress: deps
+	@DURATION='$(DURATION)' sh $(VM_DIR)/stress.sh
+
 bench: deps
 	@KERNEL='$(KERNEL)' sh $(VM_DIR)/bench.sh
 
 bench-trace: deps
 	@sh $(VM_DIR)/trace.sh
 
-.PHONY: deps test demo bench bench-trace
+.PHONY: deps test stress demo bench bench-trace
 .DEFAULT_GOAL := $(vm_saved_goal)
