@@ -9,14 +9,17 @@
 #   - stress pass on the test kernel: pa_stress for PA_STRESS_SECS seconds
 #     (default 30) under fault injection, then drain, unload and kmemleak
 #     checks (stress_vm in lib.sh; `make stress` is the long one);
+#   - life-cycle pass on stock 6.12: 50 cycles of insmod pool_alloc, load
+#     and remove the sample, rmmod; no debugfs directory left behind, free
+#     memory back within 64 pages;
 #   - smoke pass on each stock kernel: modprobe the sample (which must pull in
 #     pool_alloc), read debugfs, unload; three rounds, the last with debug=1.
 # The last line is "N passed, N failed" for the KUnit cases; the other
 # passes are one line each of the summary above it.  The exit status is
 # non-zero if any pass failed.  Logs: build/logs/.
 #
-# Tunables (environment): PA_KUNIT_TIMEOUT, PA_SMOKE_TIMEOUT, PA_STRESS_SECS
-# (seconds).
+# Tunables (environment): PA_KUNIT_TIMEOUT, PA_SMOKE_TIMEOUT,
+# PA_LIFECYCLE_TIMEOUT, PA_STRESS_SECS (seconds).
 set -eu
 . "$(dirname "$0")/lib.sh"
 # depmod lives in /sbin, which a non-root PATH may lack.
@@ -24,6 +27,7 @@ PATH=$PATH:/sbin:/usr/sbin
 
 kunit_timeout=${PA_KUNIT_TIMEOUT:-600}
 smoke_timeout=${PA_SMOKE_TIMEOUT:-300}
+lifecycle_timeout=${PA_LIFECYCLE_TIMEOUT:-600}
 stress_secs=${PA_STRESS_SECS:-30}
 mkdir -p "$logs"
 summary=""
@@ -154,6 +158,38 @@ stress_pass() {
 	return 1
 }
 
+# lifecycle_pass KVER MODDIR: the life cycles on a stock kernel, where they
+# take a minute (ten on the test kernel, whose kmemleak the stress pass
+# brings to an unload already).  After the first cycle, which leaves what
+# stays for good (slabs, direct-map splits), each cycle gives back what it
+# took: free pages, per-CPU lists included, move by 35 at most over 50
+# cycles.  A leak of two pages per cycle would lose 98 over the 49 cycles
+# after the first; 64 lies between the two.
+lifecycle_cycles=50
+lifecycle_tolerance=64
+
+lifecycle_pass() {
+	kver=$1
+	say "== life-cycle pass on Debian $kver (log build/logs/lifecycle.log)"
+	root="$2/initramfs-lifecycle"
+	modules_initramfs "$root" init-lifecycle "$2" \
+		pool_alloc.ko samples/pool_alloc_sample.ko
+	t0=$(date +%s)
+	rc=0
+	vm_run -t "$lifecycle_timeout" \
+		-a "loglevel=7 pa_cycles=$lifecycle_cycles pa_tolerance=$lifecycle_tolerance" \
+		lifecycle "/boot/vmlinuz-$kver" "$root" || rc=$?
+	secs=$(($(date +%s) - t0))
+	figures="$(section_figure lifecycle lifecycle cycles) cycles, MemFree $(section_figure lifecycle lifecycle memfree_first_kb) kB after the first, $(section_figure lifecycle lifecycle memfree_last_kb) kB after the last; free pages with the per-CPU lists $(section_figure lifecycle lifecycle free_first) then $(section_figure lifecycle lifecycle free_last) (may fall by $lifecycle_tolerance)"
+	say "  lifecycle: $figures"
+	if vm_verdict lifecycle $rc; then
+		note "  cycles $kver: ok, $figures (${secs}s)"
+		return 0
+	fi
+	note "  cycles $kver: FAILED, $figures (${secs}s, build/logs/lifecycle.*)"
+	return 1
+}
+
 # smoke_pass KVER MODDIR
 smoke_pass() {
 	kver=$1
@@ -181,6 +217,7 @@ smoke_pass() {
 kpass=0 kfailed=0 kskip=0
 kunit_pass || status=1
 stress_pass || status=1
+lifecycle_pass "$kver612" "$mods612" || status=1
 smoke_pass "$kver61" "$mods61" || status=1
 smoke_pass "$kver612" "$mods612" || status=1
 
