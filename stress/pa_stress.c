@@ -36,6 +36,9 @@
  *   pa_stress: reallocs N handoffs N irq_ops N irq_failures N pool_failures N
  *   pa_stress: PASS                    (or "pa_stress: FAIL <why>")
  *
+ * failures are the NULL (or ERR_PTR) returns the test survived;
+ * pool_failures what pool_alloc counted in its pools' failures, the default
+ * pool's over the run included (a failed pool creation is in no pool).
  * Nothing else may use the default pool meanwhile, since its counters are
  * compared with the test's.
  */
@@ -163,6 +166,8 @@ static struct stress_thread **stress_threads;
 static unsigned int stress_nr_threads;
 static struct stress_pool stress_default;
 static atomic_t stress_pools_made;
+/* Failures pool_alloc counted in the test's pools, summed as they go. */
+static atomic64_t stress_pool_failures;
 
 /* The first problem seen, and how many there were. */
 static atomic_t stress_problems;
@@ -500,6 +505,7 @@ static void stress_pool_destroy(struct stress_pool *sp)
 		stress_fail("pool %s: the test lost track of %d blocks",
 			    sp->name, live);
 	pa_pool_stats(sp->pool, &st);
+	atomic64_add(st.failures, &stress_pool_failures);
 	stress_check_stats(sp->name, &st, atomic64_read(&sp->allocs),
 			   atomic64_read(&sp->frees), sp->debug);
 	pa_pool_destroy(sp->pool);
@@ -758,7 +764,8 @@ static int __init stress_init(void)
 		ms);
 	pr_info("reallocs %llu handoffs %llu irq_ops %llu irq_failures %llu pool_failures %llu\n",
 		sum.reallocs, sum.handoffs, irq.ops, irq.failures,
-		after.failures - before.failures);
+		after.failures - before.failures +
+		atomic64_read(&stress_pool_failures));
 	/*
 	 * The load succeeds whatever the verdict: busybox's insmod answers a
 	 * failed finit_module() with init_module(), which would run it again.
