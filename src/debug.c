@@ -51,6 +51,7 @@
 #define PA_DEBUG_FREED		0x46524545	/* "FREE": quarantined */
 #define PA_DEBUG_LIVE_DAMAGED	0x4c44414d	/* "LDAM" */
 #define PA_DEBUG_HELD		0x48454c44	/* "HELD" */
+#define PA_DEBUG_BUSY		0x42555359	/* "BUSY": being made */
 
 /* Frames kept of each stack, and frames of debug mode's own to skip. */
 #define PA_DEBUG_STACK_DEPTH	16
@@ -146,41 +147,55 @@ static unsigned int debug_report(struct debug_block *d, enum pa_err err,
 }
 
 /*
- * Check the guards, and for a freed block its dead fill.  Return: how many
- * problems were found (0 or 1: the first one is reported).
+ * Check the guards, and for a freed block its dead fill, without a word.
+ * Return: the first problem, with *@damage its first bad byte, or
+ * PA_ERR_COUNT when there is none (or it was reported when found).
  */
-static unsigned int debug_check(struct debug_block *d, const char *what,
-				unsigned long caller)
+static enum pa_err debug_inspect(struct debug_block *d, const void **damage)
 {
 	struct pa_debug_tail *t = d->tail;
 	size_t n = t->requested;
 	const u8 *bad;
 
-	/* Reported when it was found. */
 	if (t->state == PA_DEBUG_LIVE_DAMAGED || t->state == PA_DEBUG_HELD)
-		return 0;
+		return PA_ERR_COUNT;
+	*damage = &t->state;
 	if (t->state != PA_DEBUG_LIVE && t->state != PA_DEBUG_FREED)
-		return debug_report(d, PA_ERR_OVERFLOW_AFTER, &t->state, what,
-				    caller);
+		return PA_ERR_OVERFLOW_AFTER;
+	*damage = d->head;
 	if (n != d->head->requested ||
 	    n > d->usable - PA_DEBUG_OVERHEAD)
-		return debug_report(d, PA_ERR_OVERFLOW_BEFORE, d->head, what,
-				    caller);
+		return PA_ERR_OVERFLOW_BEFORE;
 	bad = memchr_inv(d->head->guard, PA_DEBUG_GUARD, PA_DEBUG_GUARD_MIN);
+	*damage = bad;
 	if (bad)
-		return debug_report(d, PA_ERR_OVERFLOW_BEFORE, bad, what,
-				    caller);
+		return PA_ERR_OVERFLOW_BEFORE;
 	bad = memchr_inv(d->data + n, PA_DEBUG_GUARD, (u8 *)t - (d->data + n));
+	*damage = bad;
 	if (bad)
-		return debug_report(d, PA_ERR_OVERFLOW_AFTER, bad, what,
-				    caller);
+		return PA_ERR_OVERFLOW_AFTER;
 	if (t->state == PA_DEBUG_FREED) {
 		bad = memchr_inv(d->data, PA_DEBUG_DEAD, n);
+		*damage = bad;
 		if (bad)
-			return debug_report(d, PA_ERR_USE_AFTER_FREE, bad,
-					    what, caller);
+			return PA_ERR_USE_AFTER_FREE;
 	}
-	return 0;
+	return PA_ERR_COUNT;
+}
+
+/*
+ * Check @d as debug_inspect() does, and report the first problem.
+ * Return: how many problems were found (0 or 1).
+ */
+static unsigned int debug_check(struct debug_block *d, const char *what,
+				unsigned long caller)
+{
+	const void *damage = NULL;
+	enum pa_err err = debug_inspect(d, &damage);
+
+	if (err == PA_ERR_COUNT)
+		return 0;
+	return debug_report(d, err, damage, what, caller);
 }
 
 /*
@@ -198,7 +213,8 @@ static void debug_count_held(struct debug_block *d, int sign)
 /* Keep the freed block @d from the pool: counted as freed, not reused. */
 static void debug_hold(struct debug_block *d, u32 state)
 {
-	d->tail->state = state;
+	/* The dead fill is seen by whoever sees FREED. */
+	smp_store_release(&d->tail->state, state);
 	debug_count_held(d, 1);
 }
 
@@ -356,6 +372,10 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 	debug_block_set(&d, pool, block, usable);
 	/* The guards and the tail are debug mode's to write. */
 	pa_sanitize_open(block, usable);
+	/* pa_debug_validate() leaves it alone until it is LIVE. */
+	WRITE_ONCE(d.tail->state, PA_DEBUG_BUSY);
+	/* BUSY before any byte below: pairs with validate_block()'s rmb. */
+	smp_wmb();
 	d.head->requested = size;
 	d.head->serial = atomic_inc_return(&pool->serial);
 	memset(d.head->guard, PA_DEBUG_GUARD, PA_DEBUG_GUARD_MIN);
@@ -363,8 +383,9 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 	memset(d.data + size, PA_DEBUG_GUARD, (u8 *)d.tail - (d.data + size));
 	d.tail->alloc_stack = save_stack(gfp);
 	d.tail->free_stack = 0;
-	d.tail->state = PA_DEBUG_LIVE;
 	d.tail->requested = size;
+	/* Everything above is seen by whoever sees LIVE. */
+	smp_store_release(&d.tail->state, PA_DEBUG_LIVE);
 	return d.data;
 }
 
@@ -488,16 +509,32 @@ enum pa_lookup pa_debug_query(const void *p, struct pa_block_info *info)
 static unsigned int validate_block(struct pa_pool *pool, void *block,
 				   size_t usable)
 {
+	const void *damage = NULL;
 	unsigned int found = 0;
 	struct debug_block d;
+	enum pa_err err;
+	u32 state;
 
 	debug_block_set(&d, pool, block, usable);
 	pa_sanitize_own_begin();
-	found = debug_check(&d, "pa_pool_validate", _RET_IP_);
+	/*
+	 * The walk takes no lock the client's calls take: a block may be
+	 * being made, freed or reused meanwhile.  What changed state while it
+	 * was checked is no finding, like a seqcount read that must retry.
+	 */
+	state = smp_load_acquire(&d.tail->state);
+	if (state == PA_DEBUG_BUSY)
+		goto out;
+	err = debug_inspect(&d, &damage);
+	/* The bytes checked, then the state: pairs with the alloc's wmb. */
+	smp_rmb();
+	if (err == PA_ERR_COUNT || READ_ONCE(d.tail->state) != state)
+		goto out;
+	found = debug_report(&d, err, damage, "pa_pool_validate", _RET_IP_);
 	/* Quarantined blocks are held already; live ones when freed. */
-	if (found)
-		d.tail->state = d.tail->state == PA_DEBUG_FREED ?
-				PA_DEBUG_HELD : PA_DEBUG_LIVE_DAMAGED;
+	d.tail->state = state == PA_DEBUG_FREED ? PA_DEBUG_HELD :
+						  PA_DEBUG_LIVE_DAMAGED;
+out:
 	pa_sanitize_own_end();
 	return found;
 }
