@@ -91,6 +91,11 @@ struct pa_quarantine {
 	size_t bytes;
 	void *block[PA_QUARANTINE_BLOCKS];	/* the blocks, not the clients' */
 	unsigned int usable[PA_QUARANTINE_BLOCKS];
+	/*
+	 * Blocks being made: handed out underneath, their head and tail not
+	 * yet written.  pa_debug_validate() trusts no finding while any is.
+	 */
+	atomic_t making;
 };
 
 DEFINE_STATIC_KEY_FALSE(pa_debug_key);
@@ -360,6 +365,9 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 		atomic64_inc(&pool->failures);
 		return NULL;
 	}
+	atomic_inc(&pool->quarantine->making);
+	/* Counted before the block can be seen by validate's walk. */
+	smp_mb__after_atomic();
 	if (total <= pa_small_max) {
 		block = pa_cache_alloc(pool, total, gfp & ~__GFP_ZERO);
 		usable = pa_class_for(pool, total)->size;
@@ -367,8 +375,10 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 		block = pa_large_alloc(pool, total, gfp & ~__GFP_ZERO);
 		usable = PAGE_ALIGN(total);
 	}
-	if (!block)
+	if (!block) {
+		atomic_dec(&pool->quarantine->making);
 		return NULL;
+	}
 	debug_block_set(&d, pool, block, usable);
 	/* The guards and the tail are debug mode's to write. */
 	pa_sanitize_open(block, usable);
@@ -386,6 +396,9 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 	d.tail->requested = size;
 	/* Everything above is seen by whoever sees LIVE. */
 	smp_store_release(&d.tail->state, PA_DEBUG_LIVE);
+	/* LIVE is seen by whoever sees the count drop (validate_block()). */
+	smp_mb__before_atomic();
+	atomic_dec(&pool->quarantine->making);
 	return d.data;
 }
 
@@ -519,16 +532,28 @@ static unsigned int validate_block(struct pa_pool *pool, void *block,
 	pa_sanitize_own_begin();
 	/*
 	 * The walk takes no lock the client's calls take: a block may be
-	 * being made, freed or reused meanwhile.  What changed state while it
-	 * was checked is no finding, like a seqcount read that must retry.
+	 * being made, freed or reused meanwhile.  A finding counts only when
+	 * no block was being made (a block handed out underneath holds
+	 * anything until its tail is written) and the block's state stayed
+	 * the same while it was checked, like a seqcount read.
 	 */
 	state = smp_load_acquire(&d.tail->state);
 	if (state == PA_DEBUG_BUSY)
 		goto out;
 	err = debug_inspect(&d, &damage);
-	/* The bytes checked, then the state: pairs with the alloc's wmb. */
+	if (err == PA_ERR_COUNT)
+		goto out;
+	/*
+	 * The bytes checked, then the count, then the state again: a block
+	 * made meanwhile is either still counted or seen LIVE.  Pairs with
+	 * pa_debug_alloc()'s barriers.
+	 */
 	smp_rmb();
-	if (err == PA_ERR_COUNT || READ_ONCE(d.tail->state) != state)
+	if (atomic_read(&pool->quarantine->making))
+		goto out;
+	/* The count, then the state: pairs with the alloc's last barrier. */
+	smp_rmb();
+	if (READ_ONCE(d.tail->state) != state)
 		goto out;
 	found = debug_report(&d, err, damage, "pa_pool_validate", _RET_IP_);
 	/* Quarantined blocks are held already; live ones when freed. */
