@@ -191,6 +191,8 @@ static unsigned int sweep(struct kunit *test, struct sweep *s)
 			if (!IS_ERR_OR_NULL(result))
 				s->undo(s, result);
 			sweep_teardown(s);
+			kunit_info(test, "%s: %u requests, each failure survived",
+				   s->name, nth - 1);
 			return nth - 1;
 		}
 
