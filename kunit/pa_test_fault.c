@@ -36,7 +36,9 @@ static struct fault_attr saved_attr;
 static void fault_arm(unsigned int nth)
 {
 	pa_fault_attr.verbose = 0;
-	pa_fault_attr.task_filter = false;
+	/* This thread's requests only: not a worker's, nor another client's. */
+	pa_fault_attr.task_filter = true;
+	current->make_it_fail = true;
 	atomic_set(&pa_fault_attr.space, 0);
 	pa_fault_attr.interval = nth;
 	pa_fault_attr.count = 0;
@@ -49,6 +51,7 @@ static void fault_arm(unsigned int nth)
 static bool fault_disarm(void)
 {
 	WRITE_ONCE(pa_fault_attr.probability, 0);
+	current->make_it_fail = false;
 	return atomic_read(&pa_fault_attr.times) == 0;
 }
 
@@ -62,6 +65,8 @@ static void fault_suite_exit(struct kunit_suite *suite)
 {
 	WRITE_ONCE(pa_fault_attr.probability, 0);
 	pa_fault_attr.verbose = saved_attr.verbose;
+	pa_fault_attr.task_filter = saved_attr.task_filter;
+	pa_fault_attr.count = saved_attr.count;
 	pa_fault_attr.interval = saved_attr.interval;
 	atomic_set(&pa_fault_attr.times, atomic_read(&saved_attr.times));
 	atomic_set(&pa_fault_attr.space, atomic_read(&saved_attr.space));

@@ -39,11 +39,9 @@ static struct page *arena_alloc_pages(gfp_t gfp, unsigned int *order)
 	}
 	o = PA_RUN_ORDER;
 	/* The run order is above 1: __GFP_NOFAIL is kept by trying again. */
-	while (!(page = alloc_pages(gfp & ~__GFP_NOFAIL, o))) {
-		if (!(gfp & __GFP_NOFAIL))
+	while (!(page = alloc_pages(gfp & ~__GFP_NOFAIL, o)))
+		if (!pa_meta_wait(gfp))
 			return NULL;
-		pa_meta_wait(gfp);
-	}
 found:
 	*order = o;
 	return page;

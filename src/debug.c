@@ -92,10 +92,12 @@ struct pa_quarantine {
 	void *block[PA_QUARANTINE_BLOCKS];	/* the blocks, not the clients' */
 	unsigned int usable[PA_QUARANTINE_BLOCKS];
 	/*
-	 * Blocks being made: handed out underneath, their head and tail not
-	 * yet written.  pa_debug_validate() trusts no finding while any is.
+	 * Blocks being made (handed out underneath, their head and tail not
+	 * yet written), and made so far: pa_debug_validate() trusts a finding
+	 * only when no block was being made or finished while it looked.
 	 */
 	atomic_t making;
+	atomic_t made;
 };
 
 DEFINE_STATIC_KEY_FALSE(pa_debug_key);
@@ -396,8 +398,11 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 	d.tail->requested = size;
 	/* Everything above is seen by whoever sees LIVE. */
 	smp_store_release(&d.tail->state, PA_DEBUG_LIVE);
-	/* LIVE is seen by whoever sees the count drop (validate_block()). */
+	/* LIVE, then made, then making: validate_block() reads them back. */
 	smp_mb__before_atomic();
+	atomic_inc(&pool->quarantine->made);
+	/* made before making drops: a reader that sees 0 sees made moved. */
+	smp_mb__after_atomic();
 	atomic_dec(&pool->quarantine->making);
 	return d.data;
 }
@@ -522,43 +527,48 @@ enum pa_lookup pa_debug_query(const void *p, struct pa_block_info *info)
 static unsigned int validate_block(struct pa_pool *pool, void *block,
 				   size_t usable)
 {
+	struct pa_quarantine *q = pool->quarantine;
 	const void *damage = NULL;
 	unsigned int found = 0;
 	struct debug_block d;
+	int made, making;
 	enum pa_err err;
-	u32 state;
+	u32 state, mark;
 
 	debug_block_set(&d, pool, block, usable);
 	pa_sanitize_own_begin();
 	/*
 	 * The walk takes no lock the client's calls take: a block may be
 	 * being made, freed or reused meanwhile.  A finding counts only when
-	 * no block was being made (a block handed out underneath holds
-	 * anything until its tail is written) and the block's state stayed
-	 * the same while it was checked, like a seqcount read.
+	 * no block of the pool was being made or finished while it was
+	 * checked (a block handed out underneath holds anything until its
+	 * tail is written), and the block's state stayed the same: the
+	 * counters are read around the check as a seqcount's reader would.
 	 */
+	made = atomic_read(&q->made);
+	/* made, then making: pairs with pa_debug_alloc()'s last barriers. */
+	smp_rmb();
+	making = atomic_read(&q->making);
+	/* The state before the bytes it vouches for. */
 	state = smp_load_acquire(&d.tail->state);
-	if (state == PA_DEBUG_BUSY)
+	if (making || state == PA_DEBUG_BUSY)
 		goto out;
 	err = debug_inspect(&d, &damage);
 	if (err == PA_ERR_COUNT)
 		goto out;
-	/*
-	 * The bytes checked, then the count, then the state again: a block
-	 * made meanwhile is either still counted or seen LIVE.  Pairs with
-	 * pa_debug_alloc()'s barriers.
-	 */
+	/* The bytes checked, then making, then made, as they were read. */
 	smp_rmb();
-	if (atomic_read(&pool->quarantine->making))
+	making = atomic_read(&q->making);
+	/* making, then made: pairs with pa_debug_alloc()'s last barrier. */
+	smp_rmb();
+	if (making || atomic_read(&q->made) != made)
 		goto out;
-	/* The count, then the state: pairs with the alloc's last barrier. */
-	smp_rmb();
-	if (READ_ONCE(d.tail->state) != state)
+	/* Quarantined blocks are held already; live ones when freed. */
+	mark = state == PA_DEBUG_FREED ? PA_DEBUG_HELD : PA_DEBUG_LIVE_DAMAGED;
+	/* A free or a reuse that won the block reports it itself. */
+	if (cmpxchg(&d.tail->state, state, mark) != state)
 		goto out;
 	found = debug_report(&d, err, damage, "pa_pool_validate", _RET_IP_);
-	/* Quarantined blocks are held already; live ones when freed. */
-	d.tail->state = state == PA_DEBUG_FREED ? PA_DEBUG_HELD :
-						  PA_DEBUG_LIVE_DAMAGED;
 out:
 	pa_sanitize_own_end();
 	return found;

@@ -538,16 +538,19 @@ static inline gfp_t pa_meta_gfp(gfp_t gfp)
 }
 
 /*
- * __GFP_NOFAIL is honoured by trying again, as the page allocator does,
- * where it must not see the flag (it warns on orders above 1): the caller
- * asks without it and waits here between tries.
+ * __GFP_NOFAIL is honoured by trying again where the page allocator must
+ * not see the flag (it warns on orders above 1): the caller asks without
+ * it and, while this says so, waits and tries again.  As in the kernel,
+ * only a caller that may sleep can be promised success: spinning in atomic
+ * context would wait for reclaim that cannot run on this CPU.
+ * Return: true after waiting, false when the caller must fail.
  */
-static inline void pa_meta_wait(gfp_t gfp)
+static inline bool pa_meta_wait(gfp_t gfp)
 {
-	if (gfpflags_allow_blocking(gfp))
-		memalloc_retry_wait(gfp);
-	else
-		cpu_relax();
+	if (!(gfp & __GFP_NOFAIL) || !gfpflags_allow_blocking(gfp))
+		return false;
+	memalloc_retry_wait(gfp);
+	return true;
 }
 
 #endif /* _PA_INTERNAL_H */

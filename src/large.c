@@ -321,9 +321,8 @@ void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 			break;
 		if (addr)
 			large_release_memory(addr, usable, vmapped);
-		if (!(gfp & __GFP_NOFAIL))
+		if (!pa_meta_wait(gfp))
 			goto fail;
-		pa_meta_wait(gfp);
 	}
 	/* KASAN: the page-rounded slack past the request is a redzone. */
 	pa_sanitize_shape(addr, size, usable);

@@ -52,11 +52,9 @@ static void *map_level(void **slot, void *none, unsigned int order,
 		return NULL;
 	/* A middle level is order 2: __GFP_NOFAIL is kept by trying again. */
 	while (!(level = (void *)__get_free_pages((gfp | __GFP_ZERO) &
-						  ~__GFP_NOFAIL, order))) {
-		if (!(gfp & __GFP_NOFAIL))
+						  ~__GFP_NOFAIL, order)))
+		if (!pa_meta_wait(gfp))
 			return NULL;
-		pa_meta_wait(gfp);
-	}
 	if (none_below)
 		for (i = 0; i < (PAGE_SIZE << order) / sizeof(void *); i++)
 			((void **)level)[i] = none_below;

@@ -148,7 +148,8 @@ static unsigned long shrink_pool(struct pa_pool *pool, bool drain)
 {
 	u64 before = shrink_arena_pages(pool), after;
 
-	if (drain && pa_cache_count(pool))
+	/* Online CPUs' caches: those a drain reaches. */
+	if (drain && pa_cache_bytes(pool))
 		pa_cache_drain_all(pool);
 	pa_arena_release_empty(pool);
 	after = shrink_arena_pages(pool);
@@ -211,7 +212,7 @@ VISIBLE_IF_KUNIT unsigned long pa_reclaim_scan(struct shrinker *shrinker,
 	pa_shrink_idle = false;
 	for (pool = pa_pool_next(NULL); pool && freed < sc->nr_to_scan;
 	     pool = pa_pool_next(pool)) {
-		drained |= pa_cache_count(pool) != 0;
+		drained |= pa_cache_bytes(pool) != 0;
 		freed += shrink_pool(pool, true);
 	}
 	/* Busy CPUs refill at once: do not interrupt them again for now. */
