@@ -250,88 +250,65 @@ static unsigned int sweep(struct kunit *test, struct sweep *s)
 	return nth;
 }
 
-static void test_enomem_small_needing_arena(struct kunit *test)
-{
-	struct sweep s = {
-		.name = "fault-arena", .setup = setup_pool,
-		.call = call_first_block, .undo = undo_free,
-	};
+/*
+ * Each kind of call, and how many requests it makes: exactly @requests
+ * (plus one per class when @per_class), or at least that many when
+ * @at_least (run map levels are made only when an arena needs them).
+ */
+struct sweep_case {
+	struct sweep s;
+	unsigned int requests;
+	bool per_class, at_least;
+};
 
-	/* Pages, descriptor and run state at least; map levels maybe. */
-	KUNIT_EXPECT_GE(test, sweep(test, &s), 3U);
-}
-
-static void test_enomem_small_needing_run(struct kunit *test)
-{
-	struct sweep s = {
-		.name = "fault-run", .setup = setup_pool_with_block,
-		.call = call_new_run, .undo = undo_free,
-	};
-
-	KUNIT_EXPECT_EQ(test, sweep(test, &s), 1U);
-}
-
-static void test_enomem_large(struct kunit *test)
-{
-	struct sweep s = {
-		.name = "fault-large", .setup = setup_pool,
-		.call = call_large, .undo = undo_free,
-	};
-	struct sweep atomic = {
-		.name = "fault-large-atomic", .setup = setup_pool,
-		.call = call_large_atomic, .undo = undo_free,
-	};
-
-	KUNIT_EXPECT_GE(test, sweep(test, &s), 1U);
-	KUNIT_EXPECT_GE(test, sweep(test, &atomic), 1U);
-}
-
-static void test_enomem_realloc_growth(struct kunit *test)
-{
-	struct sweep s = {
-		.name = "fault-realloc", .setup = setup_pool_with_block,
-		.call = call_realloc, .undo = undo_nothing,
-	};
-
-	KUNIT_EXPECT_EQ(test, sweep(test, &s), 1U);
-}
-
-static void test_enomem_pool_create(struct kunit *test)
-{
-	struct sweep s = {
-		.name = "fault-create", .setup = setup_nothing,
-		.call = call_create, .undo = undo_create,
-	};
-
+static const struct sweep_case sweep_cases[] = {
+	/* Run state, arena pages, descriptor; map levels maybe. */
+	{ { .name = "fault-arena", .setup = setup_pool,
+	    .call = call_first_block, .undo = undo_free }, 3, false, true },
+	/* A run state from the arena there is. */
+	{ { .name = "fault-run", .setup = setup_pool_with_block,
+	    .call = call_new_run, .undo = undo_free }, 1 },
+	{ { .name = "fault-large", .setup = setup_pool,
+	    .call = call_large, .undo = undo_free }, 1, false, true },
+	{ { .name = "fault-large-atomic", .setup = setup_pool,
+	    .call = call_large_atomic, .undo = undo_free }, 1, false, true },
+	{ { .name = "fault-realloc", .setup = setup_pool_with_block,
+	    .call = call_realloc, .undo = undo_nothing }, 1 },
 	/* The pool, then each class's per-CPU caches. */
-	KUNIT_EXPECT_EQ(test, sweep(test, &s), 1 + pa_nr_classes);
+	{ { .name = "fault-create", .setup = setup_nothing,
+	    .call = call_create, .undo = undo_create }, 1, true },
+	/* The same, and the quarantine. */
+	{ { .name = "fault-debug-create", .flags = PA_POOL_DEBUG,
+	    .setup = setup_nothing, .call = call_create,
+	    .undo = undo_create }, 2, true },
+	{ { .name = "fault-debug-alloc", .flags = PA_POOL_DEBUG,
+	    .setup = setup_pool, .call = call_first_block,
+	    .undo = undo_free }, 3, false, true },
+};
+
+static void sweep_case_desc(const struct sweep_case *c, char *desc)
+{
+	strscpy(desc, c->s.name, KUNIT_PARAM_DESC_SIZE);
 }
 
-static void test_enomem_debug_pool(struct kunit *test)
-{
-	struct sweep create = {
-		.name = "fault-debug-create", .flags = PA_POOL_DEBUG,
-		.setup = setup_nothing, .call = call_create,
-		.undo = undo_create,
-	};
-	struct sweep alloc = {
-		.name = "fault-debug-alloc", .flags = PA_POOL_DEBUG,
-		.setup = setup_pool, .call = call_first_block,
-		.undo = undo_free,
-	};
+KUNIT_ARRAY_PARAM(sweep_case, sweep_cases, sweep_case_desc);
 
-	/* The pool, its classes' caches, its quarantine. */
-	KUNIT_EXPECT_EQ(test, sweep(test, &create), 2 + pa_nr_classes);
-	KUNIT_EXPECT_GE(test, sweep(test, &alloc), 3U);
+static void test_enomem_sweep(struct kunit *test)
+{
+	const struct sweep_case *c = test->param_value;
+	unsigned int expect = c->requests + (c->per_class ? pa_nr_classes : 0);
+	struct sweep s = c->s;
+	unsigned int made = sweep(test, &s);
+
+	if (c->at_least)
+		KUNIT_EXPECT_GE(test, made, expect);
+	else
+		KUNIT_EXPECT_EQ(test, made, expect);
 }
 
 static struct kunit_case pa_fault_cases[] = {
-	KUNIT_CASE(test_enomem_small_needing_arena),
-	KUNIT_CASE(test_enomem_small_needing_run),
-	KUNIT_CASE(test_enomem_large),
-	KUNIT_CASE(test_enomem_realloc_growth),
-	KUNIT_CASE_SLOW(test_enomem_pool_create),
-	KUNIT_CASE_SLOW(test_enomem_debug_pool),
+	KUNIT_CASE_PARAM_ATTR(test_enomem_sweep, sweep_case_gen_params,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	{}
 };
 
