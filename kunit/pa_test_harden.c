@@ -31,11 +31,8 @@ static void *read_link(void *block)
 	return value;
 }
 
-/*
- * A run of 64-byte blocks, all handed out, then the first HARDEN_FREED
- * freed and drained to the run's free list: the last one freed is its head.
- */
-static void **full_run_with_free_list(struct kunit *test, struct pa_pool *pool)
+/* Every block of one run of 64-byte blocks, in the order handed out. */
+static void **full_run(struct kunit *test, struct pa_pool *pool)
 {
 	unsigned int n = PA_RUN_SIZE / HARDEN_SIZE, i;
 	void **blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
@@ -47,6 +44,18 @@ static void **full_run_with_free_list(struct kunit *test, struct pa_pool *pool)
 		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
 	}
 	KUNIT_ASSERT_EQ(test, pa_test_stats(pool).runs_in_use, 1ULL);
+	return blocks;
+}
+
+/*
+ * A full run, then its first HARDEN_FREED blocks freed and drained to the
+ * run's free list: the last one freed is its head.
+ */
+static void **full_run_with_free_list(struct kunit *test, struct pa_pool *pool)
+{
+	void **blocks = full_run(test, pool);
+	unsigned int i;
+
 	for (i = 0; i < HARDEN_FREED; i++)
 		pa_free(blocks[i]);
 	pa_cache_drain_all(pool);
@@ -136,16 +145,9 @@ static void test_new_run_hands_out_random_order(struct kunit *test)
 
 	if (!IS_ENABLED(CONFIG_SLAB_FREELIST_RANDOM))
 		kunit_skip(test, "CONFIG_SLAB_FREELIST_RANDOM is off");
-	blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
 	seen = kunit_kcalloc(test, BITS_TO_LONGS(n), sizeof(*seen), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, blocks);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
-	pa_test_pin(test);
-	for (i = 0; i < n; i++) {
-		blocks[i] = pa_pool_alloc(pool, HARDEN_SIZE, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
-	}
-	KUNIT_ASSERT_EQ(test, pa_test_stats(pool).runs_in_use, 1ULL);
+	blocks = full_run(test, pool);
 	base = (unsigned long)blocks[0] & ~(PA_RUN_SIZE - 1);
 	for (i = 0; i < n; i++) {
 		index = ((unsigned long)blocks[i] - base) / HARDEN_SIZE;
