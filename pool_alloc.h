@@ -12,6 +12,7 @@
 
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/stddef.h>
 
 /* Longest pool name, including the terminating NUL. */
 #define PA_POOL_NAME_MAX	32
@@ -75,6 +76,30 @@ void *pa_zalloc(size_t size, gfp_t gfp);
 void *pa_calloc(size_t n, size_t size, gfp_t gfp);
 void *pa_realloc(const void *p, size_t new_size, gfp_t gfp);
 void pa_free(const void *p);
+
+struct rcu_head;
+void pa_free_rcu_head(const void *p, struct rcu_head *head);
+void pa_free_rcu_mightsleep(const void *p);
+
+/**
+ * pa_free_rcu() - free a block after an RCU grace period, as kfree_rcu()
+ * @ptr: a block of any pool, or NULL
+ * @rhf: the name of the struct rcu_head member of *@ptr
+ *
+ * Readers inside rcu_read_lock() when this is called may go on reading
+ * *@ptr until they leave; the block is freed after that, in batches.
+ * pa_pool_destroy() and module unload wait for every pending one.
+ *
+ * Context: any context but NMI.
+ */
+#define pa_free_rcu(ptr, rhf)						\
+	do {								\
+		typeof(ptr) ___p = (ptr);				\
+									\
+		if (___p)						\
+			pa_free_rcu_head(___p, (void *)___p +		\
+					 offsetof(typeof(*___p), rhf));	\
+	} while (0)
 size_t pa_usable_size(const void *p);
 bool pa_owns(const void *p);
 

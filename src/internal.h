@@ -60,7 +60,8 @@
  *                                (pool.c: pa_pool_lock())
  *  3. pa_class.lock (spinlock)   \
  *     pa_pool.arena_lock         | leaf locks: none of them is ever held
- *     pa_large_lock              / while another is taken
+ *     pa_large_lock              | while another is taken
+ *     rcu_batch.lock (rcu.c)     /
  *
  * pa_class.lock protects the class's runs (freelists, nr_used, nr_carved,
  * fullness lists) and the class's run counts.  A CPU's cache is protected by
@@ -354,6 +355,12 @@ int pa_debug_validate(struct pa_pool *pool);
 extern const struct kernel_param_ops pa_small_max_ops;
 extern const struct kernel_param_ops pa_debug_ops;
 #endif
+
+/* rcu.c: frees after a grace period, through pa_free() */
+void pa_rcu_init(void);
+void pa_rcu_queue(const void *block, struct rcu_head *head);
+bool pa_rcu_pending(void);
+void pa_rcu_barrier(void);
 
 /* debugfs.c */
 void pa_debugfs_init(void);

@@ -185,6 +185,8 @@ static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
 /* Take debug mode from @pool, then everything else. */
 static void pool_delete(struct pa_pool *pool)
 {
+	/* Blocks of @pool may wait for a grace period (pa_free_rcu()). */
+	pa_rcu_barrier();
 	pa_debug_detach(pool);
 	pa_pool_delete(pool);
 }
@@ -424,6 +426,53 @@ void pa_free(const void *p)
 EXPORT_SYMBOL_GPL(pa_free);
 
 /**
+ * pa_free_rcu_head() - free a block after an RCU grace period
+ * @p: a block from any pool, NULL or ZERO_SIZE_PTR
+ * @head: a struct rcu_head inside @p's requested bytes; pa_free_rcu()
+ *	passes it
+ *
+ * As pa_free(), once every reader that may hold @p has left its RCU
+ * read-side section.  A pointer that is not a live block, or a @head
+ * outside it, is refused and reported now, as pa_free() refuses it.
+ *
+ * Context: any context but NMI.
+ */
+void pa_free_rcu_head(const void *p, struct rcu_head *head)
+{
+	const u8 *h = (const u8 *)head;
+	struct pa_block_info info;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	if (unlikely(block_query(p, &info) != PA_LIVE || h < (const u8 *)p ||
+		     h + sizeof(*head) > (const u8 *)p + info.usable)) {
+		pa_report_invalid(pa_default_pool, "pa_free_rcu", p, _RET_IP_);
+		return;
+	}
+	pa_rcu_queue(p, head);
+}
+EXPORT_SYMBOL_GPL(pa_free_rcu_head);
+
+/**
+ * pa_free_rcu_mightsleep() - free a block after an RCU grace period, now
+ * @p: a block from any pool, NULL or ZERO_SIZE_PTR
+ *
+ * The headless form, as kvfree_rcu_mightsleep(): waits for the grace
+ * period itself, so @p needs no struct rcu_head.
+ *
+ * Context: process context; sleeps.
+ */
+void pa_free_rcu_mightsleep(const void *p)
+{
+	might_sleep();
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	synchronize_rcu();
+	free_block(p, "pa_free_rcu_mightsleep", _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(pa_free_rcu_mightsleep);
+
+/**
  * pa_usable_size() - the usable size of a block
  * @p: a block from any pool
  *
@@ -576,6 +625,7 @@ static int __init pa_init(void)
 	err = pa_map_init();
 	if (err)
 		goto err_class_table;
+	pa_rcu_init();
 	err = pa_large_init();
 	if (err)
 		goto err_map;
@@ -611,6 +661,8 @@ static void __exit pa_exit(void)
 
 	/* No reaper, hotplug callback or shrinker may run past this. */
 	pa_reclaim_exit();
+	/* Nor a batch of pa_free_rcu(): it frees through the pools. */
+	pa_rcu_barrier();
 	/* Pools their clients left behind are reported and freed. */
 	for (;;) {
 		pa_pool_lock();
