@@ -33,6 +33,7 @@
 #include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <linux/overflow.h>
+#include <kunit/visibility.h>
 #include "internal.h"
 #include "cache.h"
 #include "sanitize.h"
@@ -51,7 +52,6 @@
 #define PA_DEBUG_FREED		0x46524545	/* "FREE": quarantined */
 #define PA_DEBUG_LIVE_DAMAGED	0x4c44414d	/* "LDAM" */
 #define PA_DEBUG_HELD		0x48454c44	/* "HELD" */
-#define PA_DEBUG_BUSY		0x42555359	/* "BUSY": being made */
 
 /* Frames kept of each stack, and frames of debug mode's own to skip. */
 #define PA_DEBUG_STACK_DEPTH	16
@@ -347,6 +347,34 @@ void pa_debug_detach(struct pa_pool *pool)
 	pool->quarantine = NULL;
 }
 
+/*
+ * A block of @pool is being made: handed out underneath, its head and
+ * tail not yet written.  Counted before the caches can hand it out, so
+ * that validate_block(), which trusts no finding while any block is being
+ * made, sees the count before it can see the block.
+ */
+VISIBLE_IF_KUNIT void pa_debug_make_begin(struct pa_pool *pool)
+{
+	atomic_inc(&pool->quarantine->making);
+	/* The count before the block: pairs with validate_block()'s rmb. */
+	smp_mb__after_atomic();
+}
+EXPORT_SYMBOL_IF_KUNIT(pa_debug_make_begin);
+
+/* The block is made and LIVE (@made), or the allocation failed. */
+VISIBLE_IF_KUNIT void pa_debug_make_end(struct pa_pool *pool, bool made)
+{
+	if (made) {
+		/* LIVE, then made, then making: validate_block() reads back. */
+		smp_mb__before_atomic();
+		atomic_inc(&pool->quarantine->made);
+		/* made before making drops: who sees 0 sees made moved. */
+		smp_mb__after_atomic();
+	}
+	atomic_dec(&pool->quarantine->making);
+}
+EXPORT_SYMBOL_IF_KUNIT(pa_debug_make_end);
+
 /**
  * pa_debug_alloc() - allocate a debug block from a debug pool
  * @pool: the pool, with PA_POOL_DEBUG
@@ -367,9 +395,7 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 		atomic64_inc(&pool->failures);
 		return NULL;
 	}
-	atomic_inc(&pool->quarantine->making);
-	/* Counted before the block can be seen by validate's walk. */
-	smp_mb__after_atomic();
+	pa_debug_make_begin(pool);
 	if (total <= pa_small_max) {
 		block = pa_cache_alloc(pool, total, gfp & ~__GFP_ZERO);
 		usable = pa_class_for(pool, total)->size;
@@ -378,16 +404,12 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 		usable = PAGE_ALIGN(total);
 	}
 	if (!block) {
-		atomic_dec(&pool->quarantine->making);
+		pa_debug_make_end(pool, false);
 		return NULL;
 	}
 	debug_block_set(&d, pool, block, usable);
 	/* The guards and the tail are debug mode's to write. */
 	pa_sanitize_open(block, usable);
-	/* pa_debug_validate() leaves it alone until it is LIVE. */
-	WRITE_ONCE(d.tail->state, PA_DEBUG_BUSY);
-	/* BUSY before any byte below: pairs with validate_block()'s rmb. */
-	smp_wmb();
 	d.head->requested = size;
 	d.head->serial = atomic_inc_return(&pool->serial);
 	memset(d.head->guard, PA_DEBUG_GUARD, PA_DEBUG_GUARD_MIN);
@@ -398,12 +420,7 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 	d.tail->requested = size;
 	/* Everything above is seen by whoever sees LIVE. */
 	smp_store_release(&d.tail->state, PA_DEBUG_LIVE);
-	/* LIVE, then made, then making: validate_block() reads them back. */
-	smp_mb__before_atomic();
-	atomic_inc(&pool->quarantine->made);
-	/* made before making drops: a reader that sees 0 sees made moved. */
-	smp_mb__after_atomic();
-	atomic_dec(&pool->quarantine->making);
+	pa_debug_make_end(pool, true);
 	return d.data;
 }
 
@@ -551,7 +568,7 @@ static unsigned int validate_block(struct pa_pool *pool, void *block,
 	making = atomic_read(&q->making);
 	/* The state before the bytes it vouches for. */
 	state = smp_load_acquire(&d.tail->state);
-	if (making || state == PA_DEBUG_BUSY)
+	if (making)
 		goto out;
 	err = debug_inspect(&d, &damage);
 	if (err == PA_ERR_COUNT)

@@ -352,12 +352,14 @@ bool pa_debug_free(const void *p, struct pa_pool *owner, const char *what,
 enum pa_lookup pa_debug_query(const void *p, struct pa_block_info *info);
 int pa_debug_validate(struct pa_pool *pool);
 #if IS_ENABLED(CONFIG_KUNIT)
+void pa_debug_make_begin(struct pa_pool *pool);
+void pa_debug_make_end(struct pa_pool *pool, bool made);
 extern const struct kernel_param_ops pa_small_max_ops;
 extern const struct kernel_param_ops pa_debug_ops;
 #endif
 
-/* rcu.c: frees after a grace period, through pa_free() */
-void pa_rcu_init(void);
+/* rcu.c: frees after a grace period, through main.c's free path */
+void pa_rcu_init(void (*free)(const void *block));
 void pa_rcu_queue(const void *block, struct rcu_head *head);
 bool pa_rcu_pending(void);
 void pa_rcu_barrier(void);
