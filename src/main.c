@@ -166,6 +166,12 @@ static __always_inline void free_block(const void *p, const char *what,
 	}
 }
 
+/* What a pa_free_rcu() batch frees with, its grace period over. */
+static void free_after_grace_period(const void *p)
+{
+	free_block(p, "pa_free_rcu", _RET_IP_);
+}
+
 static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
 {
 	enum pa_lookup found;
@@ -625,7 +631,7 @@ static int __init pa_init(void)
 	err = pa_map_init();
 	if (err)
 		goto err_class_table;
-	pa_rcu_init();
+	pa_rcu_init(free_after_grace_period);
 	err = pa_large_init();
 	if (err)
 		goto err_map;

@@ -6,8 +6,9 @@
  * A block to free goes on this CPU's list through the struct rcu_head inside
  * it: its first word links the list, its second holds the block's address.
  * Each CPU has at most one call_rcu() in flight, for a whole batch: when its
- * grace period has passed, the callback frees the batch through pa_free(),
- * so debug mode and the statistics see an ordinary free, and starts one more
+ * grace period has passed, the callback frees the batch through the free
+ * path main.c gave pa_rcu_init() (the entry points' own, so debug mode and
+ * the statistics see an ordinary free), and starts one more
  * grace period for the blocks queued meanwhile, if any.  A free of N blocks
  * in a burst thus costs one or two grace periods, not N callbacks.
  *
@@ -37,6 +38,9 @@ struct rcu_batch {
 };
 
 static DEFINE_PER_CPU(struct rcu_batch, rcu_batches);
+
+/* The entry points' free path: this layer does not call up into main.c. */
+static void (*rcu_free)(const void *block);
 
 /* ---- Internals --------------------------------------------------------- */
 
@@ -74,7 +78,7 @@ static void batch_done(struct rcu_head *rcu)
 
 	for (; node; node = next) {
 		next = node->next;
-		pa_free(node->block);
+		rcu_free(node->block);
 	}
 }
 
@@ -144,11 +148,13 @@ EXPORT_SYMBOL_IF_KUNIT(pa_rcu_barrier);
 
 /**
  * pa_rcu_init() - set up every CPU's batch
+ * @free: how a block is freed once its grace period has passed
  */
-void pa_rcu_init(void)
+void pa_rcu_init(void (*free)(const void *block))
 {
 	unsigned int cpu;
 
+	rcu_free = free;
 	for_each_possible_cpu(cpu)
 		spin_lock_init(&per_cpu_ptr(&rcu_batches, cpu)->lock);
 }
