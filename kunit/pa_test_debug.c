@@ -279,12 +279,17 @@ static void test_debug_pointer_into_unused_block_is_refused(struct kunit *test)
 	struct pa_pool *pool = debug_pool(test, "dbg-unused");
 	struct pa_stats before = pa_test_stats(pool), after;
 	u8 *p = pa_pool_alloc(pool, 8, GFP_KERNEL);
-	u8 *block = p - 16;
+	u8 *block = p - 16, *other;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_EQ(test, pa_usable_size(p), (size_t)8);
-	/* 8 + 40 bytes: the next 48-byte block of the run, carved, unused. */
-	pa_free(block + 48 + 16);
+	/*
+	 * 8 + 40 bytes: a neighbouring 48-byte block of the same run, carved,
+	 * unused; the one before when random carving put @p last in the run.
+	 */
+	other = ((unsigned long)block & (PA_RUN_SIZE - 1)) + 2 * 48 <=
+		PA_RUN_SIZE ? block + 48 : block - 48;
+	pa_free(other + 16);
 	after = pa_test_stats(pool);
 	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 1);
 	before.invalid_frees++;

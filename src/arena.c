@@ -55,7 +55,13 @@ static struct pa_arena *arena_create(struct pa_pool *pool, gfp_t gfp)
 	struct page *page;
 	size_t size;
 
-	page = arena_alloc_pages(meta, &order);
+	/*
+	 * Debug mode reads a block's tail to tell a block it gave back from
+	 * one never handed out: nothing from the pages' earlier life (another
+	 * debug pool's quarantine) may look like one.
+	 */
+	page = arena_alloc_pages(pool->flags & PA_POOL_DEBUG ?
+				 meta | __GFP_ZERO : meta, &order);
 	if (!page)
 		return NULL;
 
