@@ -189,6 +189,8 @@ static void test_arenas_returned_after_freeing_everything(struct kunit *test)
 
 	blocks = kunit_kcalloc(test, n, sizeof(*blocks), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, blocks);
+	/* A migration would leave part of a run in another CPU's cache. */
+	pa_test_pin(test);
 	for (i = 0; i < n; i++) {
 		blocks[i] = pa_pool_alloc(pool, 4096, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
