@@ -14,7 +14,8 @@
 # Logs: build/logs/bench-<kernel release>-<boot>.{log,result}.  Tunables
 # (environment): PAB_TIMEOUT_A, PAB_TIMEOUT_B (seconds), PAB_QUICK=1 (a
 # fraction of the cases, for trying the harness out; results in
-# bench/results/<series>-quick/).
+# bench/results/<series>-quick/), PAB_PA_PARAMS="backend=kmalloc profile=1"
+# (pool_alloc's module parameters; results in bench/results/<series>-<params>/).
 set -eu
 . "$(dirname "$0")/lib.sh"
 PATH=$PATH:/sbin:/usr/sbin
@@ -44,7 +45,10 @@ done
 # Packed once here: the two Metric A VMs boot it at the same time.
 pack_initramfs "$root" "$root.cpio.gz"
 
+# The guest's init gets pab_* as variables: parameters go comma-separated.
+pa_params=$(echo "${PAB_PA_PARAMS:-}" | tr -s ' ' ',')
 args="quiet loglevel=3 kfence.sample_interval=0 pab_quick=${PAB_QUICK:-0}"
+[ -z "$pa_params" ] || args="$args pab_pa_params=$pa_params"
 say "== Metric A on $kver: two icount VMs side by side (init_on_alloc=1 and 0; logs build/logs/bench-$kver-ioa*.log)"
 rc1=0 rc0=0
 vm_run -i -c 1 -m 1024 -t "$timeout_a" -a "$args init_on_alloc=1 pab_mode=icount" \
@@ -72,6 +76,8 @@ vm_verdict "bench-$kver-smp" "$rcs" || bad=1
 # A quick run must not overwrite the results of a full one.
 out="$top/bench/results/$series"
 [ "${PAB_QUICK:-0}" = 0 ] || out="$out-quick"
+# Nor a run with other parameters than the default ones.
+[ -z "$pa_params" ] || out="$out-$(echo "$pa_params" | tr ',=' '-')"
 # Which allocator was measured: the results are committed, the code moves.
 # Results of an earlier run, not yet committed, do not make the tree dirty.
 PAB_REV=$(git -C "$top" describe --always 2>/dev/null || echo "not a git tree")
