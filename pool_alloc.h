@@ -71,6 +71,29 @@ struct pa_stats {
 	u64 err_freelist;
 };
 
+/**
+ * struct pa_allocator - an allocator for pa_alloc() and friends to call
+ * @ctx: passed to each callback as it is
+ * @alloc: pa_alloc(), pa_zalloc() (with __GFP_ZERO), pa_calloc() (with
+ *	__GFP_ZERO, @size checked for overflow); @size is never 0
+ * @realloc: pa_realloc(); @p is never NULL nor ZERO_SIZE_PTR, @size never 0
+ * @free: pa_free(); @p is never NULL nor ZERO_SIZE_PTR
+ *
+ * @caller is the address that called the entry point.  The entry points
+ * answer a size of 0, NULL and ZERO_SIZE_PTR themselves, and never call a
+ * hook from NMI.  See pa_set_allocator().
+ */
+struct pa_allocator {
+	void *ctx;
+	void *(*alloc)(void *ctx, size_t size, gfp_t gfp, unsigned long caller);
+	void *(*realloc)(void *ctx, const void *p, size_t size, gfp_t gfp,
+			 unsigned long caller);
+	void (*free)(void *ctx, const void *p, unsigned long caller);
+};
+
+void pa_get_allocator(struct pa_allocator *out);
+int pa_set_allocator(const struct pa_allocator *a);
+
 void *pa_alloc(size_t size, gfp_t gfp);
 void *pa_zalloc(size_t size, gfp_t gfp);
 void *pa_calloc(size_t n, size_t size, gfp_t gfp);

@@ -55,10 +55,14 @@
  *
  * Lock order
  * ==========
- *  1. CPU hotplug lock (the hotplug callbacks run under it)
- *  2. pa_pools_lock (mutex)      the list of pools, their debugfs directories
+ *  1. pa_hook_lock (mutex)       the installed allocator hook (main.c); held
+ *                                across synchronize_srcu() and the static
+ *                                branch switch, which takes the CPU hotplug
+ *                                lock
+ *  2. CPU hotplug lock (the hotplug callbacks run under it)
+ *  3. pa_pools_lock (mutex)      the list of pools, their debugfs directories
  *                                (pool.c: pa_pool_lock())
- *  3. pa_class.lock (spinlock)   \
+ *  4. pa_class.lock (spinlock)   \
  *     pa_pool.arena_lock         | leaf locks: none of them is ever held
  *     pa_large_lock              | while another is taken
  *     rcu_batch.lock (rcu.c)     /
@@ -356,6 +360,7 @@ void pa_debug_make_begin(struct pa_pool *pool);
 void pa_debug_make_end(struct pa_pool *pool, bool made);
 extern const struct kernel_param_ops pa_small_max_ops;
 extern const struct kernel_param_ops pa_debug_ops;
+extern struct notifier_block pa_hook_module_nb;
 #endif
 
 /* rcu.c: frees after a grace period, through main.c's free path */

@@ -15,6 +15,8 @@
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/err.h>
+#include <linux/mutex.h>
+#include <linux/srcu.h>
 #include <kunit/visibility.h>
 #include "internal.h"
 #include "cache.h"
@@ -97,7 +99,7 @@ static noinline void *alloc_not_small(struct pa_pool *pool, size_t size,
 }
 
 static __always_inline void *alloc_block(struct pa_pool *pool, size_t size,
-					 gfp_t gfp)
+					 gfp_t gfp, unsigned long caller)
 {
 	might_alloc(gfp);
 	/*
@@ -188,6 +190,266 @@ static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
 	return found;
 }
 
+/* pa_realloc() of the built-in allocator; @caller called the entry point. */
+static void *realloc_block(const void *p, size_t new_size, gfp_t gfp,
+			   unsigned long caller)
+{
+	struct pa_block_info info = { };
+	enum pa_lookup found;
+	void *q;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return alloc_block(pa_default_pool, new_size, gfp, caller);
+	might_alloc(gfp);
+	if (!new_size) {
+		free_block(p, "pa_realloc", caller);
+		return ZERO_SIZE_PTR;
+	}
+	/* A debug block always moves, so that the old one is quarantined. */
+	if (static_branch_unlikely(&pa_debug_key)) {
+		found = pa_debug_query(p, &info);
+		if (found == PA_BAD) {
+			/* Counted and reported there, as a double free or not. */
+			pa_debug_free(p, NULL, "pa_realloc", caller);
+			return NULL;
+		}
+		if (found == PA_LIVE) {
+			q = alloc_block(info.pool, new_size, gfp, caller);
+			if (!q)
+				return NULL;
+			memcpy(q, p, min(new_size, info.requested));
+			free_block(p, "pa_realloc", caller);
+			return q;
+		}
+	}
+	/* A pointer into an arena that is not a live block is refused there. */
+	found = pa_cache_resize(p, new_size, &info, "pa_realloc", caller);
+	if (found == PA_BAD)
+		return NULL;
+	if (found == PA_NOT_OURS &&
+	    pa_large_query(p, new_size, &info) != PA_LIVE) {
+		pa_report_invalid(pa_default_pool, "pa_realloc", p, caller);
+		return NULL;
+	}
+	if (new_size <= info.usable) {
+		/*
+		 * Zero past the old request and, like krealloc(), the tail
+		 * past the new one, so a shrink then grow leaks nothing.
+		 */
+		if (want_init_on_alloc(gfp)) {
+			size_t from = min(new_size, info.requested);
+
+			pa_sanitize_open(p, info.usable);
+			memset((char *)p + from, 0, info.usable - from);
+		}
+		pa_sanitize_resize(p, info.requested, new_size, info.usable,
+				   gfp, found != PA_NOT_OURS);
+		return (void *)p;
+	}
+
+	q = alloc_block(info.pool, new_size, gfp, caller);
+	if (!q)
+		return NULL;
+	pa_sanitize_open(p, info.usable);
+	/*
+	 * The whole block, as krealloc() copies; but when zeroing was asked,
+	 * only the old request: @q came zeroed, and the bytes past the
+	 * request may be stale (an in-place shrink kept them).
+	 */
+	memcpy(q, p, want_init_on_alloc(gfp) ? info.requested : info.usable);
+	free_block(p, "pa_realloc", caller);
+	return q;
+}
+
+/* ---- Allocator hooks --------------------------------------------------- */
+
+/*
+ * The allocator that pa_alloc() and friends call, once pa_set_allocator()
+ * installed one; NULL while the built-in allocator serves them.  pa_hook_key
+ * is on only while a hook is installed, so that without one the entry
+ * points pay a jump that is patched out.  A call through a hook runs in an
+ * SRCU read-side section, since hooks sleep as their gfp allows, and
+ * pa_set_allocator() waits for the calls into the hook it replaced.  NMI
+ * callers never call a hook: SRCU readers may not run there, and hooks are
+ * not written for it; the built-in allocator serves them.
+ */
+static struct pa_allocator __rcu *pa_hook;
+static DEFINE_STATIC_KEY_FALSE(pa_hook_key);
+DEFINE_STATIC_SRCU(pa_hook_srcu);
+/* Serialises pa_set_allocator(); lock order in internal.h. */
+static DEFINE_MUTEX(pa_hook_lock);
+
+static void *builtin_alloc(void *ctx, size_t size, gfp_t gfp,
+			   unsigned long caller)
+{
+	return alloc_block(pa_default_pool, size, gfp, caller);
+}
+
+static void *builtin_realloc(void *ctx, const void *p, size_t size, gfp_t gfp,
+			     unsigned long caller)
+{
+	return realloc_block(p, size, gfp, caller);
+}
+
+static void builtin_free(void *ctx, const void *p, unsigned long caller)
+{
+	free_block(p, "pa_free", caller);
+}
+
+/* What pa_get_allocator() gives while no hook is installed. */
+static const struct pa_allocator pa_builtin = {
+	.alloc = builtin_alloc,
+	.realloc = builtin_realloc,
+	.free = builtin_free,
+};
+
+static bool hook_is_builtin(const struct pa_allocator *a)
+{
+	return a->alloc == builtin_alloc && a->realloc == builtin_realloc &&
+	       a->free == builtin_free;
+}
+
+/* Hooked entry points; @size is not 0 and @p not NULL (nor ZERO_SIZE_PTR). */
+static noinline void *hook_call_alloc(size_t size, gfp_t gfp,
+				      unsigned long caller)
+{
+	const struct pa_allocator *a;
+	void *p;
+	int idx;
+
+	if (in_nmi())
+		return alloc_block(pa_default_pool, size, gfp, caller);
+	idx = srcu_read_lock(&pa_hook_srcu);
+	a = srcu_dereference(pa_hook, &pa_hook_srcu);
+	if (a)
+		p = a->alloc(a->ctx, size, gfp, caller);
+	else
+		p = alloc_block(pa_default_pool, size, gfp, caller);
+	srcu_read_unlock(&pa_hook_srcu, idx);
+	return p;
+}
+
+static noinline void hook_call_free(const void *p, unsigned long caller)
+{
+	const struct pa_allocator *a;
+	int idx;
+
+	if (in_nmi()) {
+		free_block(p, "pa_free", caller);
+		return;
+	}
+	idx = srcu_read_lock(&pa_hook_srcu);
+	a = srcu_dereference(pa_hook, &pa_hook_srcu);
+	if (a)
+		a->free(a->ctx, p, caller);
+	else
+		free_block(p, "pa_free", caller);
+	srcu_read_unlock(&pa_hook_srcu, idx);
+}
+
+static noinline void *hook_call_realloc(const void *p, size_t size, gfp_t gfp,
+					unsigned long caller)
+{
+	const struct pa_allocator *a;
+	void *q;
+	int idx;
+
+	if (in_nmi())
+		return realloc_block(p, size, gfp, caller);
+	idx = srcu_read_lock(&pa_hook_srcu);
+	a = srcu_dereference(pa_hook, &pa_hook_srcu);
+	if (a)
+		q = a->realloc(a->ctx, p, size, gfp, caller);
+	else
+		q = realloc_block(p, size, gfp, caller);
+	srcu_read_unlock(&pa_hook_srcu, idx);
+	return q;
+}
+
+/*
+ * The entry points answer what needs no allocator themselves: a hook sees
+ * neither a size of 0 nor a NULL or ZERO_SIZE_PTR block.
+ */
+static __always_inline void *hook_alloc(size_t size, gfp_t gfp,
+					unsigned long caller)
+{
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	return hook_call_alloc(size, gfp, caller);
+}
+
+static __always_inline void hook_free(const void *p, unsigned long caller)
+{
+	if (!ZERO_OR_NULL_PTR(p))
+		hook_call_free(p, caller);
+}
+
+static __always_inline void *hook_realloc(const void *p, size_t size,
+					  gfp_t gfp, unsigned long caller)
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return hook_alloc(size, gfp, caller);
+	if (!size) {
+		hook_call_free(p, caller);
+		return ZERO_SIZE_PTR;
+	}
+	return hook_call_realloc(p, size, gfp, caller);
+}
+
+/*
+ * Install @copy (NULL: the built-in allocator), and return the hook it
+ * replaced once no CPU can be running it any more.
+ */
+static struct pa_allocator *hook_replace(struct pa_allocator *copy)
+{
+	struct pa_allocator *old;
+
+	lockdep_assert_held(&pa_hook_lock);
+	/* On before the hook is seen, off only once nothing can call it. */
+	if (copy)
+		static_branch_enable(&pa_hook_key);
+	old = rcu_replace_pointer(pa_hook, copy,
+				  lockdep_is_held(&pa_hook_lock));
+	synchronize_srcu(&pa_hook_srcu);
+	if (!copy)
+		static_branch_disable(&pa_hook_key);
+	return old;
+}
+
+/*
+ * A module that leaves its hook installed as it goes would leave the entry
+ * points calling freed code: the hook is taken out, and the module named.
+ * Its blocks stay valid if it wrapped the allocator it replaced; any other
+ * will be refused and reported when freed, as foreign pointers are.
+ */
+static int hook_module_going(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct pa_allocator *a, *old = NULL;
+	struct module *mod = data;
+
+	if (action != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	mutex_lock(&pa_hook_lock);
+	a = rcu_dereference_protected(pa_hook, lockdep_is_held(&pa_hook_lock));
+	if (a && (within_module((unsigned long)a->alloc, mod) ||
+		  within_module((unsigned long)a->realloc, mod) ||
+		  within_module((unsigned long)a->free, mod) ||
+		  within_module((unsigned long)a->ctx, mod))) {
+		pr_err("module %s left its allocator installed: the built-in one serves again\n",
+		       mod->name);
+		old = hook_replace(NULL);
+	}
+	mutex_unlock(&pa_hook_lock);
+	kfree(old);
+	return NOTIFY_DONE;
+}
+
+VISIBLE_IF_KUNIT struct notifier_block pa_hook_module_nb = {
+	.notifier_call = hook_module_going,
+};
+EXPORT_SYMBOL_IF_KUNIT(pa_hook_module_nb);
+
 /* Take debug mode from @pool, then everything else. */
 static void pool_delete(struct pa_pool *pool)
 {
@@ -258,7 +520,7 @@ static void pool_unregister(struct pa_pool *pool)
  */
 void *pa_pool_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
-	return alloc_block(pool ?: pa_default_pool, size, gfp);
+	return alloc_block(pool ?: pa_default_pool, size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_pool_alloc);
 
@@ -273,7 +535,8 @@ EXPORT_SYMBOL_GPL(pa_pool_alloc);
  */
 void *pa_pool_zalloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
-	return alloc_block(pool ?: pa_default_pool, size, gfp | __GFP_ZERO);
+	return alloc_block(pool ?: pa_default_pool, size, gfp | __GFP_ZERO,
+			   _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_pool_zalloc);
 
@@ -287,7 +550,9 @@ EXPORT_SYMBOL_GPL(pa_pool_zalloc);
  */
 void *pa_alloc(size_t size, gfp_t gfp)
 {
-	return alloc_block(pa_default_pool, size, gfp);
+	if (static_branch_unlikely(&pa_hook_key))
+		return hook_alloc(size, gfp, _RET_IP_);
+	return alloc_block(pa_default_pool, size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_alloc);
 
@@ -301,7 +566,9 @@ EXPORT_SYMBOL_GPL(pa_alloc);
  */
 void *pa_zalloc(size_t size, gfp_t gfp)
 {
-	return alloc_block(pa_default_pool, size, gfp | __GFP_ZERO);
+	if (static_branch_unlikely(&pa_hook_key))
+		return hook_alloc(size, gfp | __GFP_ZERO, _RET_IP_);
+	return alloc_block(pa_default_pool, size, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_zalloc);
 
@@ -322,7 +589,9 @@ void *pa_calloc(size_t n, size_t size, gfp_t gfp)
 		atomic64_inc(&pa_default_pool->failures);
 		return NULL;
 	}
-	return alloc_block(pa_default_pool, bytes, gfp | __GFP_ZERO);
+	if (static_branch_unlikely(&pa_hook_key))
+		return hook_alloc(bytes, gfp | __GFP_ZERO, _RET_IP_);
+	return alloc_block(pa_default_pool, bytes, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_calloc);
 
@@ -346,71 +615,9 @@ EXPORT_SYMBOL_GPL(pa_calloc);
  */
 void *pa_realloc(const void *p, size_t new_size, gfp_t gfp)
 {
-	struct pa_block_info info = { };
-	enum pa_lookup found;
-	void *q;
-
-	if (ZERO_OR_NULL_PTR(p))
-		return alloc_block(pa_default_pool, new_size, gfp);
-	might_alloc(gfp);
-	if (!new_size) {
-		free_block(p, "pa_realloc", _RET_IP_);
-		return ZERO_SIZE_PTR;
-	}
-	/* A debug block always moves, so that the old one is quarantined. */
-	if (static_branch_unlikely(&pa_debug_key)) {
-		found = pa_debug_query(p, &info);
-		if (found == PA_BAD) {
-			/* Counted and reported there, as a double free or not. */
-			pa_debug_free(p, NULL, "pa_realloc", _RET_IP_);
-			return NULL;
-		}
-		if (found == PA_LIVE) {
-			q = alloc_block(info.pool, new_size, gfp);
-			if (!q)
-				return NULL;
-			memcpy(q, p, min(new_size, info.requested));
-			free_block(p, "pa_realloc", _RET_IP_);
-			return q;
-		}
-	}
-	/* A pointer into an arena that is not a live block is refused there. */
-	found = pa_cache_resize(p, new_size, &info, "pa_realloc", _RET_IP_);
-	if (found == PA_BAD)
-		return NULL;
-	if (found == PA_NOT_OURS &&
-	    pa_large_query(p, new_size, &info) != PA_LIVE) {
-		pa_report_invalid(pa_default_pool, "pa_realloc", p, _RET_IP_);
-		return NULL;
-	}
-	if (new_size <= info.usable) {
-		/*
-		 * Zero past the old request and, like krealloc(), the tail
-		 * past the new one, so a shrink then grow leaks nothing.
-		 */
-		if (want_init_on_alloc(gfp)) {
-			size_t from = min(new_size, info.requested);
-
-			pa_sanitize_open(p, info.usable);
-			memset((char *)p + from, 0, info.usable - from);
-		}
-		pa_sanitize_resize(p, info.requested, new_size, info.usable,
-				   gfp, found != PA_NOT_OURS);
-		return (void *)p;
-	}
-
-	q = alloc_block(info.pool, new_size, gfp);
-	if (!q)
-		return NULL;
-	pa_sanitize_open(p, info.usable);
-	/*
-	 * The whole block, as krealloc() copies; but when zeroing was asked,
-	 * only the old request: @q came zeroed, and the bytes past the
-	 * request may be stale (an in-place shrink kept them).
-	 */
-	memcpy(q, p, want_init_on_alloc(gfp) ? info.requested : info.usable);
-	free_block(p, "pa_realloc", _RET_IP_);
-	return q;
+	if (static_branch_unlikely(&pa_hook_key))
+		return hook_realloc(p, new_size, gfp, _RET_IP_);
+	return realloc_block(p, new_size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_realloc);
 
@@ -427,6 +634,10 @@ EXPORT_SYMBOL_GPL(pa_realloc);
  */
 void pa_free(const void *p)
 {
+	if (static_branch_unlikely(&pa_hook_key)) {
+		hook_free(p, _RET_IP_);
+		return;
+	}
 	free_block(p, "pa_free", _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_free);
@@ -619,6 +830,63 @@ void pa_pool_stats(struct pa_pool *pool, struct pa_stats *out)
 }
 EXPORT_SYMBOL_GPL(pa_pool_stats);
 
+/**
+ * pa_get_allocator() - the allocator pa_alloc() and friends call now
+ * @out: filled in with it: the installed hook, or the built-in allocator,
+ *	whose callbacks a hook may call to wrap it
+ *
+ * Context: any context but NMI.
+ */
+void pa_get_allocator(struct pa_allocator *out)
+{
+	const struct pa_allocator *a;
+	int idx;
+
+	idx = srcu_read_lock(&pa_hook_srcu);
+	a = srcu_dereference(pa_hook, &pa_hook_srcu);
+	*out = a ? *a : pa_builtin;
+	srcu_read_unlock(&pa_hook_srcu, idx);
+}
+EXPORT_SYMBOL_GPL(pa_get_allocator);
+
+/**
+ * pa_set_allocator() - install the allocator pa_alloc() and friends call
+ * @a: the allocator, copied; NULL, or the built-in allocator as
+ *	pa_get_allocator() gave it, to go back to the built-in one
+ *
+ * pa_alloc(), pa_zalloc(), pa_calloc(), pa_realloc() and pa_free() call @a
+ * from now on, with the address that called them; the other calls are not
+ * hooked.  A block allocated before the change may reach @a's free, so @a
+ * must be able to free the blocks of the allocator it replaces, as a hook
+ * that wraps it does.  Returns once no CPU can still be running the
+ * allocator @a replaced, so that a module that installed it can unload at
+ * once.  With the built-in allocator back, the entry points cost what they
+ * did before any hook was installed.
+ *
+ * Context: process context; sleeps.
+ * Return: 0, -EINVAL when @a lacks a callback, -ENOMEM.
+ */
+int pa_set_allocator(const struct pa_allocator *a)
+{
+	struct pa_allocator *copy = NULL;
+
+	might_sleep();
+	if (a && (!a->alloc || !a->realloc || !a->free))
+		return -EINVAL;
+	if (a && !hook_is_builtin(a)) {
+		copy = kmemdup(a, sizeof(*a), GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
+	}
+	mutex_lock(&pa_hook_lock);
+	copy = hook_replace(copy);
+	mutex_unlock(&pa_hook_lock);
+	/* The hook replaced, which nothing can be running now. */
+	kfree(copy);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pa_set_allocator);
+
 /* ---- Module load and unload -------------------------------------------- */
 
 static int __init pa_init(void)
@@ -644,10 +912,15 @@ static int __init pa_init(void)
 	err = pa_reclaim_init();
 	if (err)
 		goto err_free_default;
+	err = register_module_notifier(&pa_hook_module_nb);
+	if (err)
+		goto err_reclaim;
 	pr_info("%u size classes up to %u bytes\n", pa_nr_classes,
 		pa_small_max);
 	return 0;
 
+err_reclaim:
+	pa_reclaim_exit();
 err_free_default:
 	pool_unregister(pa_default_pool);
 	pool_delete(pa_default_pool);
@@ -665,6 +938,9 @@ static void __exit pa_exit(void)
 {
 	struct pa_pool *pool;
 
+	unregister_module_notifier(&pa_hook_module_nb);
+	/* Its module went before us: nothing calls a hook left installed. */
+	kfree(rcu_dereference_protected(pa_hook, true));
 	/* No reaper, hotplug callback or shrinker may run past this. */
 	pa_reclaim_exit();
 	/* Nor a batch of pa_free_rcu(): it frees through the pools. */
