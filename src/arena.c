@@ -187,10 +187,14 @@ static void run_forget_live(struct pa_run *run, struct pa_run_state *state)
 	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || !state)
 		return;
 	base = pa_run_base(run);
-	for (i = 0; i < run->nr_carved; i++)
-		if (pa_run_entry_load(state->data + (i << state->wide),
-				      state->wide))
+	for (i = 0; i < run->nr_carved; i++) {
+		void *entry = state->data + (i << state->wide);
+
+		/* A block handed out in NMI is no kmemleak object. */
+		if (pa_run_entry_load(entry, state->wide) &&
+		    !pa_sanitize_is_nmi(state, entry))
 			pa_sanitize_forget((void *)(base + i * state->size));
+	}
 }
 
 /* ---- Interface to the classes ------------------------------------------ */

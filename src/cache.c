@@ -8,6 +8,11 @@
  * cache busy goes to the runs directly.  Also here: refusing a pointer into
  * an arena, resizing in place, draining caches, and adding up the per-CPU
  * counters.
+ *
+ * In NMI no lock may be taken: an allocation that this CPU's cache cannot
+ * serve (busy or empty) fails, counted in the pool's failures, and a free
+ * that it cannot take (busy or full) goes to nmi.c, whose irq_work calls
+ * pa_cache_nmi_finish().
  */
 #include <linux/percpu.h>
 #include <linux/smp.h>
@@ -106,6 +111,13 @@ static void *cache_hand_out(struct pa_class *cls, struct pa_cpu_cache *c,
 	return pa_cache_hand_out(block, size, cls->size, gfp);
 }
 
+/* An allocation in NMI that this CPU's cache could not serve. */
+static void *nmi_fail(struct pa_class *cls)
+{
+	atomic64_inc(&cls->pool->failures);
+	return NULL;
+}
+
 /* Record a block handed out past the caches. */
 static void *direct_hand_out(struct pa_class *cls, void *block, void *entry,
 			     size_t size, gfp_t gfp)
@@ -168,11 +180,17 @@ static void *alloc_from_new_run(struct pa_class *cls, size_t size, gfp_t gfp)
  * the class has no free block, and hands out a block.
  *
  * Context: preemption disabled by pa_cache_alloc(), @c claimed; both undone.
+ * In NMI, which must not take the class lock, fails.
  * Return: the block, zeroed as @gfp and init_on_alloc ask, or NULL.
  */
 void *pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 		      size_t size, gfp_t gfp)
 {
+	if (unlikely(in_nmi())) {
+		pa_cache_release(c);
+		preempt_enable();
+		return nmi_fail(cls);
+	}
 	c->count = pa_class_take(cls, cache_blocks(c, 0), PA_CACHE_BATCH);
 	c->filled += c->count;
 	if (unlikely(!c->count)) {
@@ -193,6 +211,7 @@ void *pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c,
  * block straight from the runs (or a new run) instead.
  *
  * Context: an interrupt; preemption disabled by pa_cache_alloc(), undone.
+ * In NMI, which must not take the class lock, fails.
  * Return: the block, zeroed as @gfp and init_on_alloc ask, or NULL.
  */
 void *pa_cache_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp)
@@ -200,6 +219,11 @@ void *pa_cache_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp)
 	struct pa_run *run;
 	void *block, *entry;
 	struct pa_blocks one = { .block = &block, .entry = &entry, .run = &run };
+
+	if (unlikely(in_nmi())) {
+		preempt_enable();
+		return nmi_fail(cls);
+	}
 
 	/*
 	 * Nothing here was looked up: the class lock protects its runs, and
@@ -221,11 +245,18 @@ void *pa_cache_alloc_direct(struct pa_class *cls, size_t size, gfp_t gfp)
  * @requested: the size its state entry recorded
  *
  * Context: preemption disabled by pa_cache_free(), @c claimed; both undone.
+ * In NMI, which must not take the class lock, the irq_work ends the free.
  */
 void pa_cache_free_full(struct pa_class *cls, struct pa_cpu_cache *c,
 			void *block, void *entry, struct pa_run *run,
 			unsigned long requested)
 {
+	if (unlikely(in_nmi())) {
+		pa_cache_release(c);
+		pa_nmi_defer_block(block, requested, true);
+		preempt_enable();
+		return;
+	}
 	cache_flush_oldest(cls, c);
 	pa_cache_push(c, block, entry, run, requested);
 	pa_cache_release(c);
@@ -244,11 +275,18 @@ void pa_cache_free_full(struct pa_class *cls, struct pa_cpu_cache *c,
  * goes straight back to its run.
  *
  * Context: an interrupt; preemption disabled by pa_cache_free(), undone.
+ * In NMI, which must not take the class lock, the irq_work ends the free.
  */
 void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
 			  struct pa_run *run, unsigned long requested)
 {
 	struct pa_blocks one = { .block = &block, .entry = &entry, .run = &run };
+
+	if (unlikely(in_nmi())) {
+		pa_nmi_defer_block(block, requested, true);
+		preempt_enable();
+		return;
+	}
 
 	/*
 	 * The block, claimed but still counted in its run, keeps the run and
@@ -259,6 +297,36 @@ void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
 	atomic64_inc(&cls->direct_frees);
 	atomic64_sub(requested, &cls->direct_requested);
 	preempt_enable();
+}
+
+/**
+ * pa_cache_nmi_finish() - end a free that NMI left to the irq_work
+ * @block: a small block whose state entry the free claimed
+ * @requested: the size the entry recorded
+ * @taken_back: whether pa_cache_take_back() was done for it
+ *
+ * The claimed block is still counted in its run, which keeps the run, its
+ * state and its pool alive.
+ *
+ * Context: hard interrupt (nmi.c's irq_work or drain), not NMI.
+ */
+void pa_cache_nmi_finish(void *block, unsigned long requested,
+			 bool taken_back)
+{
+	struct pa_run_state *state;
+	struct pa_run *run;
+	void *entry;
+
+	preempt_disable();
+	run = pa_map_lookup(block);
+	state = run ? pa_run_entry(run, block, &entry) : NULL;
+	if (WARN_ON_ONCE(!state)) {
+		preempt_enable();
+		return;
+	}
+	if (!taken_back)
+		pa_cache_take_back(block, state, entry);
+	pa_cache_put(state, block, entry, run, requested);
 }
 
 /* ---- Interface to the entry points and the drains --------------------- */

@@ -16,6 +16,12 @@
  * free on one CPU of a block allocated on another writes only the freeing
  * CPU's cache.  Preemption disabled is also the RCU read-side section that
  * the lookup of a freed pointer needs (map.h).
+ *
+ * NMI comes in through the same fast paths, which need no lock: an NMI that
+ * finds its cache busy, empty or full takes the slow path, which in NMI
+ * fails the allocation, or hands the claimed block to nmi.c, whose irq_work
+ * ends the free.  The in_nmi() tests are all on the slow paths (cache.c),
+ * but for pa_cache_nmi_defers(), which without kmemleak is no code.
  */
 #ifndef _PA_CACHE_H
 #define _PA_CACHE_H
@@ -60,13 +66,36 @@ static __always_inline void *pa_cache_hand_out(void *block, size_t size,
  * wipe it for init_on_free, and tell KASAN and kmemleak it is free.
  */
 static __always_inline void pa_cache_take_back(void *block,
-					       unsigned int usable)
+					       struct pa_run_state *state,
+					       void *entry)
 {
+	unsigned int usable = state->size;
+
 	if (want_init_on_free()) {
 		pa_sanitize_open(block, usable);
 		pa_cache_zero(block, usable);
 	}
-	pa_sanitize_free(block, usable);
+	pa_sanitize_free(block, usable, !pa_sanitize_unmark_nmi(state, entry));
+}
+
+/**
+ * pa_cache_nmi_defers() - whether a free must leave the whole block to the
+ * irq_work
+ * @state: the block's run state
+ * @entry: its state entry, just claimed
+ *
+ * The one place that decides it: true in NMI when the free's own work
+ * (pa_cache_take_back() and whatever hooks in there) cannot run in NMI.
+ * kmemleak_free() takes locks, so a block kmemleak knows is one.  Without
+ * kmemleak this is false and no code.
+ *
+ * Context: preemption disabled.
+ * Return: true when the free goes to pa_nmi_defer_block() untouched.
+ */
+static __always_inline bool pa_cache_nmi_defers(const struct pa_run_state *state,
+						const void *entry)
+{
+	return pa_sanitize_in_nmi() && !pa_sanitize_is_nmi(state, entry);
 }
 
 /**
@@ -113,6 +142,10 @@ static __always_inline void *pa_cache_pop(struct pa_cpu_cache *c, size_t size)
 	unsigned int top = --c->count;
 	void *block = c->block[top];
 
+	/* kmemleak is not told in NMI: mark the block (sanitize.h). */
+	if (pa_sanitize_in_nmi())
+		pa_sanitize_mark_nmi(rcu_dereference_sched(c->run[top]->state),
+				     c->entry[top]);
 	/* The cache owns the block: nothing else changes its entry now. */
 	pa_run_entry_store(c->entry[top], c->wide, size);
 	c->requested += size;
@@ -151,7 +184,8 @@ static __always_inline void pa_cache_push(struct pa_cpu_cache *c, void *block,
  * @size: bytes requested, 1 to pa_small_max
  * @gfp: allocation flags
  *
- * Context: any context but NMI, as @gfp allows.
+ * Context: any context, as @gfp allows; in NMI only this CPU's cache
+ * serves.
  * Return: the block, zeroed as @gfp and init_on_alloc ask, or NULL.
  */
 static __always_inline void *pa_cache_alloc(struct pa_pool *pool, size_t size,
@@ -182,6 +216,35 @@ enum pa_cache_freed {
 };
 
 /**
+ * pa_cache_put() - end the free of a small block on this CPU's cache
+ * @state: the block's run state
+ * @p: the block, taken back (pa_cache_take_back())
+ * @entry: its state entry, claimed
+ * @run: its run
+ * @requested: the size its state entry recorded
+ *
+ * Context: preemption disabled, which this undoes.
+ */
+static __always_inline void pa_cache_put(struct pa_run_state *state, void *p,
+					 void *entry, struct pa_run *run,
+					 unsigned long requested)
+{
+	struct pa_cpu_cache *c = this_cpu_ptr(state->cls->cache);
+
+	if (unlikely(!pa_cache_claim(c))) {
+		pa_cache_free_direct(state->cls, p, entry, run, requested);
+		return;
+	}
+	if (unlikely(c->count == PA_CACHE_SIZE)) {
+		pa_cache_free_full(state->cls, c, p, entry, run, requested);
+		return;
+	}
+	pa_cache_push(c, p, entry, run, requested);
+	pa_cache_release(c);
+	preempt_enable();
+}
+
+/**
  * pa_cache_free() - free a small block
  * @p: any pointer
  * @runp: set to the run @p is in, for PA_CACHE_NO_BLOCK
@@ -192,7 +255,10 @@ enum pa_cache_freed {
  * debug block's client pointer), preemption stays disabled, so that the run
  * and its pool stay valid until the caller enables it.
  *
- * Context: any context but NMI.
+ * In NMI, a block that this CPU's cache cannot take is left to nmi.c's
+ * irq_work, and so is every free that pa_cache_nmi_defers() names.
+ *
+ * Context: any context.
  * Return: what was done; nothing but for PA_CACHE_FREED.
  */
 static __always_inline enum pa_cache_freed
@@ -200,7 +266,6 @@ pa_cache_free(const void *p, struct pa_run **runp)
 {
 	unsigned long requested, index;
 	struct pa_run_state *state;
-	struct pa_cpu_cache *c;
 	struct pa_run *run;
 	void *entry;
 
@@ -223,21 +288,13 @@ pa_cache_free(const void *p, struct pa_run **runp)
 	if (unlikely(!requested))
 		return PA_CACHE_NO_BLOCK;
 
-	pa_cache_take_back((void *)p, state->size);
-	c = this_cpu_ptr(state->cls->cache);
-	if (unlikely(!pa_cache_claim(c))) {
-		pa_cache_free_direct(state->cls, (void *)p, entry, run,
-				     requested);
+	if (unlikely(pa_cache_nmi_defers(state, entry))) {
+		pa_nmi_defer_block((void *)p, requested, false);
+		preempt_enable();
 		return PA_CACHE_FREED;
 	}
-	if (unlikely(c->count == PA_CACHE_SIZE)) {
-		pa_cache_free_full(state->cls, c, (void *)p, entry, run,
-				   requested);
-		return PA_CACHE_FREED;
-	}
-	pa_cache_push(c, (void *)p, entry, run, requested);
-	pa_cache_release(c);
-	preempt_enable();
+	pa_cache_take_back((void *)p, state, entry);
+	pa_cache_put(state, (void *)p, entry, run, requested);
 	return PA_CACHE_FREED;
 }
 

@@ -533,10 +533,14 @@ struct pa_run *pa_class_grow(struct pa_class *cls, gfp_t gfp)
 	unsigned int nr_entries = DIV_ROUND_UP(PA_RUN_SIZE, cls->size);
 	size_t bytes = struct_size_t(struct pa_run_state, data,
 				     nr_entries << cls->wide);
+	/* kmemleak's bitmap of blocks handed out in NMI, at the end. */
+	size_t nmi_at = ALIGN(bytes, sizeof(long));
 	struct pa_run_state *state = NULL;
 	struct pa_run *run;
 
 	/* The state first: a run put back could keep a new arena alive. */
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		bytes = nmi_at + BITS_TO_LONGS(nr_entries) * sizeof(long);
 	if (!pa_fault_should_fail(bytes, gfp))
 		state = kzalloc(bytes, pa_meta_gfp(gfp));
 	if (!state)
@@ -550,6 +554,7 @@ struct pa_run *pa_class_grow(struct pa_class *cls, gfp_t gfp)
 	state->recip = DIV_ROUND_UP_ULL(1ULL << 32, cls->size);
 	state->size = cls->size;
 	state->wide = cls->wide;
+	pa_sanitize_init_state(state, (void *)state + nmi_at);
 	run->freelist = NULL;
 	run->nr_blocks = nr_blocks;
 	run->nr_used = 0;

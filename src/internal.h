@@ -190,6 +190,10 @@ struct pa_run_state {
 	u32 recip;			/* see pa_run_block_index() */
 	u16 size;			/* the class size */
 	u8 wide;
+#ifdef CONFIG_DEBUG_KMEMLEAK
+	/* A bit per block handed out in NMI, no kmemleak object (sanitize.h) */
+	unsigned long *nmi;
+#endif
 	/*
 	 * One entry per block, and one more for the slack at the end of the
 	 * run when the class size does not divide PA_RUN_SIZE: that entry
@@ -329,6 +333,7 @@ struct pa_block_info {
 	/* Small blocks only: */
 	void *entry;
 	unsigned int class;
+	bool nmi;		/* handed out in NMI: no kmemleak object */
 };
 
 /* Where blocks taken from runs go, or come from when they go back. */
@@ -410,6 +415,8 @@ void pa_cache_free_full(struct pa_class *cls, struct pa_cpu_cache *c,
 			unsigned long requested);
 void pa_cache_free_direct(struct pa_class *cls, void *block, void *entry,
 			  struct pa_run *run, unsigned long requested);
+void pa_cache_nmi_finish(void *block, unsigned long requested,
+			 bool taken_back);
 enum pa_lookup pa_cache_query(const void *p, struct pa_block_info *info);
 enum pa_lookup pa_cache_resize(const void *p, size_t size,
 			       struct pa_block_info *info, const char *what,
@@ -434,6 +441,22 @@ unsigned long pa_large_walk(struct pa_pool *pool,
 			    unsigned int (*fn)(struct pa_pool *pool,
 					       void *block, size_t usable));
 void pa_large_exit(void);
+
+/*
+ * nmi.c: frees made in NMI, finished from irq_work through the paths that
+ * main.c gives pa_nmi_init()
+ */
+void pa_nmi_init(void (*finish)(void *block, unsigned long requested,
+				bool taken_back),
+		 void (*free)(const void *p, struct pa_pool *pool,
+			      const char *what, unsigned long caller));
+void pa_nmi_defer_block(void *block, unsigned long requested,
+			bool taken_back);
+void pa_nmi_defer_free(const void *p, struct pa_pool *pool, const char *what,
+		       unsigned long caller);
+void pa_nmi_defer_refuse(const void *p, struct pa_pool *pool,
+			 const char *what, unsigned long caller);
+void pa_nmi_drain_all(void);
 
 /* class.c: the size classes, and the runs of each */
 extern unsigned int pa_small_max;

@@ -93,6 +93,11 @@ static noinline void *alloc_not_small(struct pa_pool *pool, size_t size,
 {
 	if (!size)
 		return ZERO_SIZE_PTR;
+	/* Large and debug blocks take locks: none in NMI. */
+	if (unlikely(in_nmi())) {
+		atomic64_inc(&pool->failures);
+		return NULL;
+	}
 	if (pool->flags & PA_POOL_DEBUG)
 		return pa_debug_alloc(pool, size, gfp);
 	return pa_large_alloc(pool, size, gfp);
@@ -118,7 +123,14 @@ static __always_inline void *alloc_block(struct pa_pool *pool, size_t size,
 static noinline void free_not_small(const void *p, const char *what,
 				    unsigned long caller)
 {
-	if (ZERO_OR_NULL_PTR(p) || pa_large_free(p))
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	/* Checking it takes locks: after the NMI (nmi.c). */
+	if (unlikely(in_nmi())) {
+		pa_nmi_defer_free(p, NULL, what, caller);
+		return;
+	}
+	if (pa_large_free(p))
 		return;
 	if (static_branch_unlikely(&pa_debug_key) &&
 	    pa_debug_free(p, NULL, what, caller))
@@ -137,6 +149,15 @@ static noinline void free_no_block(const void *p, struct pa_run *run,
 {
 	struct pa_pool *pool = run->arena->pool;
 
+	/* A debug block is freed, anything else refused, after the NMI. */
+	if (unlikely(in_nmi())) {
+		if (pool->flags & PA_POOL_DEBUG)
+			pa_nmi_defer_free(p, NULL, what, caller);
+		else
+			pa_nmi_defer_refuse(p, pool, what, caller);
+		preempt_enable();
+		return;
+	}
 	if (static_branch_unlikely(&pa_debug_key) &&
 	    (pool->flags & PA_POOL_DEBUG)) {
 		preempt_enable();
@@ -166,12 +187,6 @@ static __always_inline void free_block(const void *p, const char *what,
 		free_no_block(p, run, what, caller);
 		return;
 	}
-}
-
-/* What a pa_free_rcu() batch frees with, its grace period over. */
-static void free_after_grace_period(const void *p)
-{
-	free_block(p, "pa_free_rcu", _RET_IP_);
 }
 
 static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
@@ -243,7 +258,7 @@ static void *realloc_block(const void *p, size_t new_size, gfp_t gfp,
 			memset((char *)p + from, 0, info.usable - from);
 		}
 		pa_sanitize_resize(p, info.requested, new_size, info.usable,
-				   gfp, found != PA_NOT_OURS);
+				   gfp, found != PA_NOT_OURS && !info.nmi);
 		return (void *)p;
 	}
 
@@ -450,11 +465,61 @@ VISIBLE_IF_KUNIT struct notifier_block pa_hook_module_nb = {
 };
 EXPORT_SYMBOL_IF_KUNIT(pa_hook_module_nb);
 
+/* pa_pool_free(), less the NULL test; inlined there as it was. */
+static __always_inline void pool_free(struct pa_pool *pool, const void *p,
+				      const char *what, unsigned long caller)
+{
+	struct pa_block_info info;
+
+	if (static_branch_unlikely(&pa_debug_key) &&
+	    pa_debug_free(p, pool, what, caller))
+		return;
+	if (block_query(p, &info) == PA_LIVE && info.pool != pool) {
+		pa_report_wrong_pool(pool, info.pool, p, caller);
+		return;
+	}
+	free_block(p, what, caller);
+}
+
+/*
+ * In NMI, where block_query() and debug mode would take locks: a live small
+ * block of @pool is freed now (lookups of small blocks take none), anything
+ * else after the NMI, by nmi_free_later().
+ */
+static noinline void pool_free_in_nmi(struct pa_pool *pool, const void *p,
+				      unsigned long caller)
+{
+	struct pa_block_info info;
+
+	if (pa_cache_query(p, &info) == PA_LIVE && info.pool == pool)
+		free_block(p, "pa_pool_free", caller);
+	else
+		pa_nmi_defer_free(p, pool, "pa_pool_free", caller);
+}
+
+/* What nmi.c's irq_work frees with: pa_pool_free()'s path, or pa_free()'s. */
+static void nmi_free_later(const void *p, struct pa_pool *pool,
+			   const char *what, unsigned long caller)
+{
+	if (pool)
+		pool_free(pool, p, what, caller);
+	else
+		free_block(p, what, caller);
+}
+
+/* What a pa_free_rcu() batch frees with, its grace period over. */
+static void free_after_grace_period(const void *p)
+{
+	free_block(p, "pa_free_rcu", _RET_IP_);
+}
+
 /* Take debug mode from @pool, then everything else. */
 static void pool_delete(struct pa_pool *pool)
 {
 	/* Blocks of @pool may wait for a grace period (pa_free_rcu()). */
 	pa_rcu_barrier();
+	/* Or for the irq_work after a free in NMI. */
+	pa_nmi_drain_all();
 	pa_debug_detach(pool);
 	pa_pool_delete(pool);
 }
@@ -515,7 +580,9 @@ static void pool_unregister(struct pa_pool *pool)
  * PAGE_SIZE.  Larger requests get vmalloc memory when @gfp allows sleeping,
  * else whole pages.  __GFP_ZERO and init_on_alloc are honoured.
  *
- * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Context: any context.  Does not sleep unless @gfp allows it.  In NMI,
+ * with GFP_ATOMIC or GFP_NOWAIT, only this CPU's cache serves: see
+ * "Allocation from NMI" in Documentation/pool_alloc.rst.
  * Return: the memory, ZERO_SIZE_PTR when @size is 0, or NULL on failure.
  */
 void *pa_pool_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
@@ -530,7 +597,7 @@ EXPORT_SYMBOL_GPL(pa_pool_alloc);
  * @size: bytes requested
  * @gfp: allocation flags, as for kmalloc()
  *
- * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Context: as for pa_pool_alloc(), NMI included.
  * Return: as for pa_pool_alloc().
  */
 void *pa_pool_zalloc(struct pa_pool *pool, size_t size, gfp_t gfp)
@@ -545,7 +612,7 @@ EXPORT_SYMBOL_GPL(pa_pool_zalloc);
  * @size: bytes requested
  * @gfp: allocation flags, as for kmalloc()
  *
- * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Context: as for pa_pool_alloc(), NMI included.
  * Return: as for pa_pool_alloc().
  */
 void *pa_alloc(size_t size, gfp_t gfp)
@@ -561,7 +628,7 @@ EXPORT_SYMBOL_GPL(pa_alloc);
  * @size: bytes requested
  * @gfp: allocation flags, as for kmalloc()
  *
- * Context: any context but NMI.  Does not sleep unless @gfp allows it.
+ * Context: as for pa_pool_alloc(), NMI included.
  * Return: as for pa_pool_alloc().
  */
 void *pa_zalloc(size_t size, gfp_t gfp)
@@ -630,7 +697,9 @@ EXPORT_SYMBOL_GPL(pa_realloc);
  * a block already freed) is left untouched, counted in invalid_frees and
  * reported with a rate-limited message naming the caller.
  *
- * Context: any context but NMI.
+ * Context: any context.  In NMI, a free that this CPU's cache cannot take
+ * is finished (or refused) from irq_work, as soon as the CPU enables
+ * interrupts.
  */
 void pa_free(const void *p)
 {
@@ -777,23 +846,18 @@ EXPORT_SYMBOL_GPL(pa_pool_destroy);
  * As pa_free(), but a live block of another pool is refused: left live,
  * counted once in @pool's err_wrong_pool and reported.
  *
- * Context: any context but NMI.
+ * Context: as for pa_free(), NMI included.
  */
 void pa_pool_free(struct pa_pool *pool, const void *p)
 {
-	struct pa_block_info info;
-
 	pool = pool ?: pa_default_pool;
 	if (ZERO_OR_NULL_PTR(p))
 		return;
-	if (static_branch_unlikely(&pa_debug_key) &&
-	    pa_debug_free(p, pool, "pa_pool_free", _RET_IP_))
-		return;
-	if (block_query(p, &info) == PA_LIVE && info.pool != pool) {
-		pa_report_wrong_pool(pool, info.pool, p, _RET_IP_);
+	if (unlikely(in_nmi())) {
+		pool_free_in_nmi(pool, p, _RET_IP_);
 		return;
 	}
-	free_block(p, "pa_pool_free", _RET_IP_);
+	pool_free(pool, p, "pa_pool_free", _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_pool_free);
 
@@ -900,6 +964,7 @@ static int __init pa_init(void)
 	if (err)
 		goto err_class_table;
 	pa_rcu_init(free_after_grace_period);
+	pa_nmi_init(pa_cache_nmi_finish, nmi_free_later);
 	err = pa_large_init();
 	if (err)
 		goto err_map;

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "map.h"
+#include "sanitize.h"
 
 /* The address of @run's first block. */
 static __always_inline unsigned long pa_run_base(const struct pa_run *run)
@@ -153,6 +154,7 @@ pa_run_find(const void *p, struct pa_block_info *info)
 	if (!info->requested)
 		return PA_BAD;
 	info->entry = entry;
+	info->nmi = pa_sanitize_is_nmi(state, entry);
 	info->class = state->cls->index;
 	info->usable = state->size;
 	return PA_LIVE;

@@ -18,12 +18,27 @@
  * allocation to free, scanned for pointers and reported when nothing
  * points to it.  Arenas are not kmemleak objects (objects may not overlap),
  * so neither they nor free blocks are scanned or reported.
+ *
+ * In NMI: KASAN's shadow writes take no lock and are made there as anywhere
+ * else.  kmemleak takes locks and allocates, so it is never called in NMI:
+ * a block handed out there is no kmemleak object, and a bit per block in its
+ * run's state (pa_run_state.nmi, only with kmemleak) says so until the block
+ * is freed, so that its free, in any context and on any CPU, does not call
+ * kmemleak_free() for it ("Freeing unknown object").  The bit is written
+ * only by the block's owner: set by the NMI that hands the block out before
+ * the pointer leaves it, tested and cleared by the free that claimed the
+ * block's state entry, so no two writers race.  The price: kmemleak neither
+ * scans nor reports such a block (a pool's destroy still counts it in its
+ * leak report).  A block that kmemleak knows is never freed in NMI: the
+ * whole free waits for the irq_work (cache.h, pa_cache_nmi_defers()).
  */
 #ifndef _PA_SANITIZE_H
 #define _PA_SANITIZE_H
 
 #include <linux/kasan.h>
 #include <linux/kmemleak.h>
+#include <linux/bitops.h>
+#include <linux/preempt.h>
 #include "internal.h"
 
 #ifdef CONFIG_KASAN_GENERIC
@@ -67,6 +82,80 @@ static inline void pa_sanitize_poison(const void *p, size_t usable)
 }
 #endif
 
+#ifdef CONFIG_DEBUG_KMEMLEAK
+/* The index of the block whose state entry is @entry. */
+static inline unsigned int
+pa_sanitize_block_index(const struct pa_run_state *state, const void *entry)
+{
+	return ((const u8 *)entry - state->data) >> state->wide;
+}
+
+/* A new run's state, whose bitmap of NMI blocks (zeroed) is at @nmi. */
+static inline void pa_sanitize_init_state(struct pa_run_state *state,
+					  unsigned long *nmi)
+{
+	state->nmi = nmi;
+}
+
+/* Whether kmemleak must be left alone: in NMI. */
+static inline bool pa_sanitize_in_nmi(void)
+{
+	return in_nmi();
+}
+
+/* The block of @entry is handed out in NMI: no kmemleak object. */
+static inline void pa_sanitize_mark_nmi(struct pa_run_state *state,
+					void *entry)
+{
+	set_bit(pa_sanitize_block_index(state, entry), state->nmi);
+}
+
+/* Whether the live block of @entry was handed out in NMI. */
+static inline bool pa_sanitize_is_nmi(const struct pa_run_state *state,
+				      const void *entry)
+{
+	return test_bit(pa_sanitize_block_index(state, entry), state->nmi);
+}
+
+/*
+ * The block of @entry, whose entry its free claimed, is no longer an NMI
+ * block.  Return: whether it was one (and so no kmemleak object).
+ */
+static inline bool pa_sanitize_unmark_nmi(struct pa_run_state *state,
+					  void *entry)
+{
+	return test_and_clear_bit(pa_sanitize_block_index(state, entry),
+				  state->nmi);
+}
+#else
+static inline void pa_sanitize_init_state(struct pa_run_state *state,
+					  unsigned long *nmi)
+{
+}
+
+static inline bool pa_sanitize_in_nmi(void)
+{
+	return false;
+}
+
+static inline void pa_sanitize_mark_nmi(struct pa_run_state *state,
+					void *entry)
+{
+}
+
+static inline bool pa_sanitize_is_nmi(const struct pa_run_state *state,
+				      const void *entry)
+{
+	return false;
+}
+
+static inline bool pa_sanitize_unmark_nmi(struct pa_run_state *state,
+					  void *entry)
+{
+	return false;
+}
+#endif
+
 /**
  * pa_sanitize_open() - make a whole block accessible to the allocator
  * @p: the block
@@ -92,7 +181,9 @@ static inline void pa_sanitize_alloc(const void *p, size_t size, size_t usable,
 				     gfp_t gfp)
 {
 	pa_sanitize_shape(p, size, usable);
-	kmemleak_alloc(p, size, 1, pa_meta_gfp(gfp));
+	/* In NMI the caller marks the block instead (pa_sanitize_mark_nmi()). */
+	if (!pa_sanitize_in_nmi())
+		kmemleak_alloc(p, size, 1, pa_meta_gfp(gfp));
 }
 
 /**
@@ -102,8 +193,9 @@ static inline void pa_sanitize_alloc(const void *p, size_t size, size_t usable,
  * @size: the request it has now
  * @usable: its usable size
  * @gfp: the caller's flags
- * @small: whether it is a small block (a kmemleak object of its request;
- *	vmalloc and the page allocator register large blocks whole)
+ * @small: whether it is a small block that kmemleak knows (an object of
+ *	its request; vmalloc and the page allocator register large blocks
+ *	whole, and a block handed out in NMI is no object)
  */
 static inline void pa_sanitize_resize(const void *p, size_t old, size_t size,
 				      size_t usable, gfp_t gfp, bool small)
@@ -119,10 +211,12 @@ static inline void pa_sanitize_resize(const void *p, size_t old, size_t size,
  * pa_sanitize_free() - a small block is freed
  * @p: the block
  * @usable: its class size
+ * @known: whether kmemleak knows it (it was not handed out in NMI)
  */
-static inline void pa_sanitize_free(const void *p, size_t usable)
+static inline void pa_sanitize_free(const void *p, size_t usable, bool known)
 {
-	kmemleak_free(p);
+	if (known)
+		kmemleak_free(p);
 	pa_sanitize_poison(p, usable);
 }
 
