@@ -24,7 +24,11 @@
  * a block handed out there is no kmemleak object, and a bit per block in its
  * run's state (pa_run_state.nmi, only with kmemleak) says so until the block
  * is freed, so that its free, in any context and on any CPU, does not call
- * kmemleak_free() for it ("Freeing unknown object").  The bit is written
+ * kmemleak_free() for it (a search of kmemleak's tree for nothing, and a
+ * warning, "Freeing unknown object", where kmemleak is built with DEBUG);
+ * the free clears the bit, or the block's next life as a kmemleak object
+ * would never be freed and its next allocation would overlap it ("Cannot
+ * insert ... overlaps existing", which stops kmemleak).  The bit is written
  * only by the block's owner: set by the NMI that hands the block out before
  * the pointer leaves it, tested and cleared by the free that claimed the
  * block's state entry, so no two writers race.  The price: kmemleak neither
