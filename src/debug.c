@@ -280,9 +280,8 @@ out:
 	preempt_enable();
 	if (run)
 		return found;
-	/* A large debug block starts a page. */
-	if (!PAGE_ALIGNED(block) ||
-	    pa_large_query(block, 0, &info) != PA_LIVE ||
+	/* A large debug block starts a page, or a kmalloc object. */
+	if (pa_large_query(block, 0, &info) != PA_LIVE ||
 	    !(info.pool->flags & PA_POOL_DEBUG))
 		return DEBUG_NOT;
 	debug_block_set(d, info.pool, (void *)block, info.usable);
@@ -396,12 +395,13 @@ void *pa_debug_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 		return NULL;
 	}
 	pa_debug_make_begin(pool);
-	if (total <= pa_small_max) {
+	/* With backend=kmalloc, the block underneath is kmalloc's too. */
+	if (total <= pa_small_max && !pa_large_kmalloc) {
 		block = pa_cache_alloc(pool, total, gfp & ~__GFP_ZERO);
 		usable = pa_class_for(pool, total)->size;
 	} else {
 		block = pa_large_alloc(pool, total, gfp & ~__GFP_ZERO);
-		usable = PAGE_ALIGN(total);
+		usable = pa_large_usable(total);
 	}
 	if (!block) {
 		pa_debug_make_end(pool, false);

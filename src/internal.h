@@ -41,7 +41,9 @@
  *    idle for PA_REAP_INTERVAL, and when the pool is destroyed.
  *  - Large requests (above small_max) are vmalloc memory when the caller may
  *    sleep, otherwise alloc_pages_exact(); each is an entry of the large
- *    table (large.c), an open-addressed hash keyed by address.
+ *    table (large.c), an open-addressed hash keyed by address.  With
+ *    backend=kmalloc every request of every pool is one (small_max is 0),
+ *    its memory kmalloc's or kvmalloc's.
  *
  * Lookup on free: the run map (map.c, a radix tree over the run index of
  * a direct-map address, its top level sized at load for MAX_PHYSMEM_BITS)
@@ -296,13 +298,18 @@ struct pa_pool {
 	/* Large allocations: counters under large.c's lock. */
 	u64 large_allocs, large_frees;
 	u64 large_live, large_bytes, large_requested;
+	/* Those above small_max: all of them, but with backend=kmalloc. */
+	u64 large_above_live, large_above_bytes;
 
 	atomic64_t failures;
 	atomic64_t invalid_frees;
 
 	/* Debug mode (debug.c); err_wrong_pool counts for every pool. */
 	unsigned int flags;			/* PA_POOL_DEBUG */
-	/* pa_small_max, or 0 in debug mode: the allocation fast path's bound */
+	/*
+	 * pa_small_max, or 0 in debug mode and with backend=kmalloc: the
+	 * allocation fast path's bound
+	 */
 	unsigned int small_max;
 	unsigned long secret;		/* free-list links (class.c) */
 	struct pa_quarantine *quarantine;	/* debug pools only */
@@ -366,6 +373,7 @@ void pa_debug_make_end(struct pa_pool *pool, bool made);
 extern const struct kernel_param_ops pa_small_max_ops;
 extern const struct kernel_param_ops pa_debug_ops;
 extern struct notifier_block pa_hook_module_nb;
+extern const struct kernel_param_ops pa_backend_ops;
 #endif
 
 /* rcu.c: frees after a grace period, through main.c's free path */
@@ -430,7 +438,9 @@ void pa_cache_sum(struct pa_class *cls, u64 *allocs, u64 *frees,
 		  s64 *requested, unsigned long *cached);
 
 /* large.c: everything above small_max, beside the caches */
-int pa_large_init(void);
+extern bool pa_large_kmalloc;
+int pa_large_init(bool kmalloc);
+size_t pa_large_usable(size_t size);
 void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
 bool pa_large_free(const void *p);
 enum pa_lookup pa_large_query(const void *p, size_t resize,

@@ -13,8 +13,20 @@
  * counters; lookups take it too (they are not on any fast path).
  *
  * The table grows before it is half full: in the allocating task when it
- * may sleep, else from a work item.  Entries beyond three quarters of the
- * table are refused (the allocation fails) until it has grown.
+ * may sleep, else from a work item.  An atomic caller that finds it three
+ * quarters full tries to grow it with its own flags, and fails when that
+ * fails.
+ *
+ * The kmalloc backend (backend=kmalloc, PYTHONMALLOC=malloc's analogue)
+ * sends every request of every pool here (pool.c gives each pool a
+ * small_max of 0) and takes the memory from kmalloc(), or kvmalloc()
+ * above KMALLOC_MAX_CACHE_SIZE when the caller may sleep.  The table keeps
+ * what makes the API: ownership, refusal of foreign and freed pointers,
+ * exact counters, and the pools' free-all.  The memory is kmalloc's
+ * object of the exact request (but at least PA_ALIGN bytes), so KASAN,
+ * kmemleak, KFENCE and slub_debug see the client's object as they see any
+ * other: this file adds no kmemleak object of its own, and its KASAN
+ * shaping only repeats kmalloc's, past a request below PA_ALIGN.
  */
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -22,6 +34,7 @@
 #include <linux/llist.h>
 #include <linux/hash.h>
 #include <linux/workqueue.h>
+#include <kunit/visibility.h>
 #include "internal.h"
 #include "sanitize.h"
 
@@ -34,6 +47,8 @@
 
 /* Like kvmalloc(), refuse sizes no sane caller means: they overflow int. */
 #define PA_LARGE_MAX		((size_t)INT_MAX)
+/* A usable size, page-rounded or not, fits an entry's u32. */
+static_assert(PAGE_ALIGN(PA_LARGE_MAX) <= U32_MAX);
 
 /*
  * The first table: 512 entries of 24 bytes (12 KiB), enough for 256 live
@@ -47,10 +62,18 @@
 struct pa_large {
 	unsigned long addr;
 	struct pa_pool *pool;
-	u32 pages;			/* usable size, in pages */
+	u32 usable;			/* bytes */
 	u32 requested:31;		/* bytes: at most PA_LARGE_MAX */
-	u32 vmapped:1;			/* vmalloc, else alloc_pages_exact() */
+	/* vmalloc, else alloc_pages_exact() or (kmalloc backend) kmalloc() */
+	u32 vmapped:1;
 };
+
+/*
+ * backend=kmalloc: set once, at load, before the first pool exists.  Not
+ * __ro_after_init: the KUnit suites read it through a symbol export.
+ */
+bool pa_large_kmalloc __read_mostly;
+EXPORT_SYMBOL_IF_KUNIT(pa_large_kmalloc);
 
 struct pa_large_table {
 	unsigned int bits;		/* 1 << bits entries */
@@ -102,8 +125,12 @@ static bool table_full(const struct pa_large_table *t)
 static unsigned int table_home(const struct pa_large_table *t,
 			       unsigned long addr)
 {
-	/* Addresses are page aligned: hash the page number. */
-	return hash_long(addr >> PAGE_SHIFT, t->bits);
+	/*
+	 * Addresses are page aligned, or kmalloc's (ARCH_KMALLOC_MINALIGN):
+	 * drop the bits that are always 0, or blocks of one page would share
+	 * a home.
+	 */
+	return hash_long(addr >> ilog2(ARCH_KMALLOC_MINALIGN), t->bits);
 }
 
 static struct pa_large *table_find(struct pa_large_table *t,
@@ -164,8 +191,14 @@ static struct pa_large_table *table_alloc(unsigned int bits, gfp_t gfp)
 	if (pa_fault_should_fail(size, gfp))
 		return NULL;
 	t = kvzalloc(size, gfp);
-	if (t)
-		t->bits = bits;
+	if (!t)
+		return NULL;
+	t->bits = bits;
+	/*
+	 * Its addresses are no references: a block only the table knows is
+	 * a leak of the client's, which kmemleak must see.
+	 */
+	kmemleak_no_scan(t);
 	return t;
 }
 
@@ -208,7 +241,9 @@ static void table_grow_fn(struct work_struct *work)
 
 static void large_release_memory(void *addr, size_t size, bool vmapped)
 {
-	if (!vmapped) {
+	if (!vmapped && pa_large_kmalloc) {
+		kfree(addr);
+	} else if (!vmapped) {
 		kmemleak_free(addr);
 		free_pages_exact(addr, size);
 	} else if (preemptible() && !rcu_preempt_depth()) {
@@ -222,9 +257,24 @@ static void large_release_memory(void *addr, size_t size, bool vmapped)
 }
 
 /*
- * The memory of a large block of @size bytes, page-aligned: vmalloc's when
- * the caller may sleep, else the page allocator's, which must not see
- * __GFP_NOFAIL above order 1 (pa_large_alloc() tries again instead).
+ * Whether a request of @size bytes with @gfp may get vmalloc memory: any
+ * that may sleep, in the pool backend.  The kmalloc backend's go to
+ * kvmalloc() above KMALLOC_MAX_CACHE_SIZE, and only with GFP_KERNEL's
+ * flags, since 6.1's kvmalloc() gives anything else to kmalloc() alone.
+ */
+static bool large_may_vmap(size_t size, gfp_t gfp)
+{
+	if (!pa_large_kmalloc)
+		return gfpflags_allow_blocking(gfp);
+	return size > KMALLOC_MAX_CACHE_SIZE && (gfp & GFP_KERNEL) == GFP_KERNEL;
+}
+
+/*
+ * The memory of a large block of @size bytes (its usable size): page-aligned
+ * vmalloc memory when @vmapped, else the page allocator's, which must not see
+ * __GFP_NOFAIL above order 1 (pa_large_alloc() tries again instead).  In the
+ * kmalloc backend, kvmalloc() when @vmapped, else kmalloc(), neither of
+ * which sees __GFP_NOFAIL either.
  */
 static void *large_get_memory(size_t size, gfp_t gfp, bool vmapped)
 {
@@ -233,6 +283,10 @@ static void *large_get_memory(size_t size, gfp_t gfp, bool vmapped)
 
 	if (pa_fault_should_fail(size, gfp))
 		return NULL;
+	if (pa_large_kmalloc && vmapped)
+		return kvmalloc(size, mem & ~__GFP_NOFAIL);
+	if (pa_large_kmalloc)
+		return kmalloc(size, mem & ~__GFP_NOFAIL);
 	if (vmapped)
 		return __vmalloc(size, mem);
 	addr = alloc_pages_exact(size, mem & ~__GFP_NOFAIL);
@@ -242,9 +296,31 @@ static void *large_get_memory(size_t size, gfp_t gfp, bool vmapped)
 	return addr;
 }
 
-/* Add an allocation to the table and its pool's counters. */
+/*
+ * Count entry @e in (@sign 1) or out of (-1) its pool's live counters.  The
+ * entries above small_max are the large blocks of the statistics: all of
+ * them in the pool backend, the big ones in the kmalloc backend.
+ */
+static void large_count(const struct pa_large *e, int sign)
+{
+	struct pa_pool *pool = e->pool;
+
+	lockdep_assert_held(&pa_large_lock);
+	pool->large_live += sign;
+	pool->large_bytes += sign * (s64)e->usable;
+	pool->large_requested += sign * (s64)e->requested;
+	if (e->usable > pa_small_max) {
+		pool->large_above_live += sign;
+		pool->large_above_bytes += sign * (s64)e->usable;
+	}
+}
+
+/*
+ * Add an allocation of @size bytes, @usable with its slack, to the table
+ * and its pool's counters.
+ */
 static int large_enter(struct pa_pool *pool, void *addr, size_t size,
-		       bool vmapped, gfp_t gfp)
+		       size_t usable, bool vmapped, gfp_t gfp)
 {
 	unsigned long flags;
 	struct pa_large *e;
@@ -252,26 +328,32 @@ static int large_enter(struct pa_pool *pool, void *addr, size_t size,
 
 	spin_lock_irqsave(&pa_large_lock, flags);
 	grow = table_wants_room(pa_large_table);
-	if (unlikely(grow) && gfpflags_allow_blocking(gfp)) {
+	/*
+	 * A caller that may sleep grows the table itself; any other leaves
+	 * it to the work item, unless the table is too full to wait for it
+	 * (the kmalloc backend's atomic bursts): then it tries with its own
+	 * flags before it fails.
+	 */
+	if (unlikely(grow) && (gfpflags_allow_blocking(gfp) ||
+			       table_full(pa_large_table))) {
 		spin_unlock_irqrestore(&pa_large_lock, flags);
 		table_grow(pa_meta_gfp(gfp));
 		spin_lock_irqsave(&pa_large_lock, flags);
-	} else if (unlikely(grow)) {
-		schedule_work(&table_grow_work);
 	}
+	if (unlikely(table_wants_room(pa_large_table)) &&
+	    !gfpflags_allow_blocking(gfp))
+		schedule_work(&table_grow_work);
 	if (unlikely(table_full(pa_large_table))) {
 		spin_unlock_irqrestore(&pa_large_lock, flags);
 		return -ENOMEM;
 	}
 	e = table_insert(pa_large_table, (unsigned long)addr);
 	e->pool = pool;
-	e->pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	e->usable = usable;
 	e->requested = size;
 	e->vmapped = vmapped;
 	pool->large_allocs++;
-	pool->large_live++;
-	pool->large_bytes += PAGE_ALIGN(size);
-	pool->large_requested += size;
+	large_count(e, 1);
 	spin_unlock_irqrestore(&pa_large_lock, flags);
 	return 0;
 }
@@ -282,49 +364,79 @@ static int large_enter(struct pa_pool *pool, void *addr, size_t size,
  */
 static size_t large_forget(struct pa_large *e)
 {
-	size_t usable = (size_t)e->pages << PAGE_SHIFT;
-	struct pa_pool *pool = e->pool;
+	size_t usable = e->usable;
 
 	lockdep_assert_held(&pa_large_lock);
-	pool->large_frees++;
-	pool->large_live--;
-	pool->large_bytes -= usable;
-	pool->large_requested -= e->requested;
+	e->pool->large_frees++;
+	large_count(e, -1);
 	table_remove(pa_large_table, e);
 	return usable;
+}
+
+/*
+ * Whether @p can start a large allocation: a page in the pool backend, a
+ * kmalloc object in the kmalloc backend.
+ */
+static bool large_aligned(const void *p)
+{
+	return IS_ALIGNED((unsigned long)p, pa_large_kmalloc ?
+			  ARCH_KMALLOC_MINALIGN : PAGE_SIZE);
 }
 
 /* ---- Interface to the entry points ------------------------------------- */
 
 /**
- * pa_large_alloc() - allocate more than small_max bytes
+ * pa_large_usable() - the usable size pa_large_alloc() gives a request
+ * @size: bytes requested, not 0
+ *
+ * Whole pages in the pool backend.  In the kmalloc backend, the request, but
+ * at least PA_ALIGN bytes, so that kmalloc's smallest objects keep the
+ * API's 16-byte alignment and free-all has room for its chain.
+ *
+ * Context: any context.
+ * Return: the usable size.
+ */
+size_t pa_large_usable(size_t size)
+{
+	return pa_large_kmalloc ? max_t(size_t, size, PA_ALIGN) :
+				  PAGE_ALIGN(size);
+}
+
+/**
+ * pa_large_alloc() - allocate more than small_max bytes (any size, in the
+ *	kmalloc backend)
  * @pool: the pool that will own the allocation
- * @size: more than small_max
- * @gfp: vmalloc is used when it allows blocking, else the page allocator
+ * @size: more than small_max, or in the kmalloc backend more than 0
+ * @gfp: vmalloc is used when it allows blocking, else the page allocator;
+ *	the kmalloc backend uses kmalloc, or kvmalloc when it may sleep
  *
  * Context: any context but NMI, as @gfp allows.
- * Return: page-aligned memory, or NULL (counted in the pool's failures).
+ * Return: page-aligned memory (kmalloc's alignment in the kmalloc
+ * backend), or NULL (counted in the pool's failures).
  */
 void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp)
 {
-	bool vmapped = gfpflags_allow_blocking(gfp);
-	size_t usable = PAGE_ALIGN(size);
+	size_t usable = pa_large_usable(size);
+	bool vmap = large_may_vmap(usable, gfp), vmapped;
 	void *addr;
 
 	/* What no number of tries can give is refused, __GFP_NOFAIL or not. */
 	if (size > PA_LARGE_MAX ||
-	    (!vmapped && get_order(size) > PA_PAGE_ORDER_MAX))
+	    (!vmap && get_order(size) > PA_PAGE_ORDER_MAX))
 		goto fail;
 	for (;;) {
-		addr = large_get_memory(usable, gfp, vmapped);
-		if (addr && likely(!large_enter(pool, addr, size, vmapped, gfp)))
+		addr = large_get_memory(usable, gfp, vmap);
+		/* kvmalloc() chose: the entry says which memory it has. */
+		vmapped = addr && is_vmalloc_addr(addr);
+		if (addr && likely(!large_enter(pool, addr, size, usable,
+						vmapped, gfp)))
 			break;
 		if (addr)
 			large_release_memory(addr, usable, vmapped);
 		if (!pa_meta_wait(gfp))
 			goto fail;
 	}
-	/* KASAN: the page-rounded slack past the request is a redzone. */
+	/* KASAN: the slack past the request is a redzone. */
 	pa_sanitize_shape(addr, size, usable);
 	return addr;
 
@@ -351,7 +463,7 @@ bool pa_large_free(const void *p)
 	size_t usable;
 	bool vmapped;
 
-	if (!PAGE_ALIGNED(p))
+	if (!large_aligned(p))
 		return false;
 	spin_lock_irqsave(&pa_large_lock, flags);
 	e = table_find(pa_large_table, (unsigned long)p);
@@ -384,21 +496,21 @@ enum pa_lookup pa_large_query(const void *p, size_t resize,
 	unsigned long flags;
 	struct pa_large *e;
 
-	if (!PAGE_ALIGNED(p))
+	if (!large_aligned(p))
 		return PA_NOT_OURS;
 	spin_lock_irqsave(&pa_large_lock, flags);
 	e = table_find(pa_large_table, (unsigned long)p);
 	if (e) {
 		found = PA_LIVE;
 		info->pool = e->pool;
-		info->usable = (size_t)e->pages << PAGE_SHIFT;
+		info->usable = e->usable;
 		info->requested = e->requested;
 		/* The request field holds PA_LARGE_MAX, one byte short of 2 GiB. */
 		if (resize && resize <= min_t(size_t, info->usable,
 					      PA_LARGE_MAX)) {
-			e->pool->large_requested += resize;
-			e->pool->large_requested -= e->requested;
+			large_count(e, -1);
 			e->requested = resize;
+			large_count(e, 1);
 		}
 	}
 	spin_unlock_irqrestore(&pa_large_lock, flags);
@@ -420,11 +532,13 @@ void pa_large_sum(struct pa_pool *pool, struct pa_stats *st)
 	st->allocs += pool->large_allocs;
 	st->frees += pool->large_frees;
 	st->live_blocks += pool->large_live;
-	st->large_live += pool->large_live;
-	st->large_bytes += pool->large_bytes;
+	st->large_live += pool->large_above_live;
+	st->large_bytes += pool->large_above_bytes;
 	st->live_bytes_requested += pool->large_requested;
 	st->live_bytes_allocated += pool->large_bytes;
-	st->pages_held += pool->large_bytes >> PAGE_SHIFT;
+	/* kmalloc's memory is the slab allocator's, not held by the pool. */
+	if (!pa_large_kmalloc)
+		st->pages_held += pool->large_bytes >> PAGE_SHIFT;
 	spin_unlock_irqrestore(&pa_large_lock, flags);
 }
 
@@ -450,7 +564,7 @@ unsigned long pa_large_walk(struct pa_pool *pool,
 	for (i = 0; i < table_size(t); i++)
 		if (t->entry[i].addr && t->entry[i].pool == pool)
 			found += fn(pool, (void *)t->entry[i].addr,
-				    (size_t)t->entry[i].pages << PAGE_SHIFT);
+				    t->entry[i].usable);
 	spin_unlock_irqrestore(&pa_large_lock, flags);
 	return found;
 }
@@ -481,7 +595,11 @@ void pa_large_free_all(struct pa_pool *pool)
 			i++;
 			continue;
 		}
-		/* A later entry may move back into i: look at it again. */
+		/*
+		 * A later entry may move back into i: look at it again.  The
+		 * chain's two words may be past a shrunk request.
+		 */
+		pa_sanitize_open(addr, t->entry[i].usable);
 		((size_t *)addr)[1] = large_forget(&t->entry[i]);
 		addr[0] = chain;
 		chain = addr;
@@ -500,14 +618,21 @@ void pa_large_free_all(struct pa_pool *pool)
 
 /**
  * pa_large_init() - set up the table of large allocations
+ * @kmalloc: serve every request of every pool from kmalloc (backend=kmalloc)
  *
- * Context: module load.
+ * Context: module load, before any pool is made.
  * Return: 0 or -ENOMEM.
  */
-int pa_large_init(void)
+int pa_large_init(bool kmalloc)
 {
+	pa_large_kmalloc = kmalloc;
 	pa_large_table = table_alloc(PA_LARGE_BITS_MIN, GFP_KERNEL);
-	return pa_large_table ? 0 : -ENOMEM;
+	if (!pa_large_table)
+		return -ENOMEM;
+	if (kmalloc)
+		pr_info("backend=kmalloc: every request is served by kmalloc, or kvmalloc above %lu bytes\n",
+			(unsigned long)KMALLOC_MAX_CACHE_SIZE);
+	return 0;
 }
 
 /**

@@ -83,6 +83,43 @@ module_param_cb(debug, &pa_debug_ops, &pa_param_debug, 0444);
 MODULE_PARM_DESC(debug,
 		 "Debug mode for every pool: guard bytes, fill patterns, a quarantine, a report of each misuse (default 0)");
 
+/* Where every pool's memory comes from, as PYTHONMALLOC chooses; at load. */
+enum { PA_BACKEND_POOL, PA_BACKEND_KMALLOC };
+static const char * const pa_backend_names[] = {
+	[PA_BACKEND_POOL] = "pool",
+	[PA_BACKEND_KMALLOC] = "kmalloc",
+};
+
+static int pa_param_backend = PA_BACKEND_POOL;
+
+static int backend_set(const char *val, const struct kernel_param *kp)
+{
+	int v = sysfs_match_string(pa_backend_names, val);
+
+	if (v < 0) {
+		pr_err("backend=%s is not a backend (pool or kmalloc)\n", val);
+		return -EINVAL;
+	}
+	*(int *)kp->arg = v;
+	return 0;
+}
+
+static int backend_get(char *buffer, const struct kernel_param *kp)
+{
+	return scnprintf(buffer, PAGE_SIZE, "%s\n",
+			 pa_backend_names[*(int *)kp->arg]);
+}
+
+VISIBLE_IF_KUNIT const struct kernel_param_ops pa_backend_ops = {
+	.set = backend_set,
+	.get = backend_get,
+};
+EXPORT_SYMBOL_IF_KUNIT(pa_backend_ops);
+
+module_param_cb(backend, &pa_backend_ops, &pa_param_backend, 0444);
+MODULE_PARM_DESC(backend,
+		 "pool (default): size classes and per-CPU caches; kmalloc: every request from kmalloc, or kvmalloc above KMALLOC_MAX_CACHE_SIZE");
+
 /* ---- Internals --------------------------------------------------------- */
 
 struct pa_pool *pa_default_pool;
@@ -965,7 +1002,7 @@ static int __init pa_init(void)
 		goto err_class_table;
 	pa_rcu_init(free_after_grace_period);
 	pa_nmi_init(pa_cache_nmi_finish, nmi_free_later);
-	err = pa_large_init();
+	err = pa_large_init(pa_param_backend == PA_BACKEND_KMALLOC);
 	if (err)
 		goto err_map;
 	pa_debugfs_init();

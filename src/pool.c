@@ -142,7 +142,9 @@ struct pa_pool *pa_pool_new(const char *name, unsigned int flags)
 		return ERR_PTR(-ENOMEM);
 	strscpy(pool->name, name, sizeof(pool->name));
 	pool->flags = flags;
-	pool->small_max = flags & PA_POOL_DEBUG ? 0 : pa_small_max;
+	/* Debug mode and the kmalloc backend never take the fast path. */
+	pool->small_max = flags & PA_POOL_DEBUG || pa_large_kmalloc ?
+			  0 : pa_small_max;
 	pool->secret = get_random_long();
 	INIT_LIST_HEAD(&pool->node);
 	spin_lock_init(&pool->arena_lock);

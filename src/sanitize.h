@@ -67,6 +67,11 @@ static inline void pa_sanitize_shape(const void *p, size_t size, size_t usable)
 	/* A shadow byte of N: the first N bytes of the granule are valid. */
 	if (end != whole)
 		kasan_poison(p + whole, PA_KASAN_GRANULE, size - whole, false);
+	/*
+	 * A kmalloc backend block's usable size is its request: its last
+	 * granule is whole in the slab object, and in the shadow.
+	 */
+	usable = round_up(usable, PA_KASAN_GRANULE);
 	if (usable > end)
 		kasan_poison(p + end, usable - end, PA_KASAN_REDZONE, false);
 }
