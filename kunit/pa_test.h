@@ -39,6 +39,8 @@ int pa_test_read_file(const char *path, char *buf, size_t size);
 void pa_test_fill(void *p, int value, size_t n);
 bool pa_test_bytes_are(const void *p, u8 value, size_t n);
 void pa_test_need_cpus(struct kunit *test, unsigned int n);
+void pa_test_need_pool_backend(struct kunit *test, const char *what);
+int pa_test_init_pool_backend(struct kunit *test);
 __printf(1, 2) int pa_test_shell(const char *fmt, ...);
 void pa_test_fail_pages(struct kunit *test, unsigned int min_order);
 int pa_test_parse_stats(const char *text, struct pa_stats *st);

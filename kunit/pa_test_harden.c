@@ -172,6 +172,8 @@ static struct kunit_case pa_harden_cases[] = {
 
 static struct kunit_suite pa_harden_suite = {
 	.name = "pool_alloc_harden",
+	/* The pool backend's machinery: skipped under backend=kmalloc. */
+	.init = pa_test_init_pool_backend,
 	.test_cases = pa_harden_cases,
 };
 

@@ -207,6 +207,31 @@ void pa_test_need_cpus(struct kunit *test, unsigned int n)
 			   num_online_cpus());
 }
 
+/**
+ * pa_test_init_pool_backend() - a suite's init that skips every case of a
+ *	suite about the pool backend's machinery under backend=kmalloc
+ * @test: the test
+ *
+ * Return: 0; the case is skipped (and never runs) under backend=kmalloc.
+ */
+int pa_test_init_pool_backend(struct kunit *test)
+{
+	pa_test_need_pool_backend(test, "size classes, runs, arenas and caches");
+	return 0;
+}
+
+/**
+ * pa_test_need_pool_backend() - skip the test under backend=kmalloc
+ * @test: the test
+ * @what: what it tests that only the pool backend has
+ */
+void pa_test_need_pool_backend(struct kunit *test, const char *what)
+{
+	if (pa_large_kmalloc)
+		kunit_skip(test, "tests the pool backend's %s; loaded with backend=kmalloc",
+			   what);
+}
+
 /*
  * fail_page_alloc's settings are debugfs attributes, which the kernel cannot
  * read or write through the VFS (they have no read_iter or write_iter), so

@@ -467,6 +467,8 @@ static struct kunit_case pa_pages_cases[] = {
 
 static struct kunit_suite pa_pages_suite = {
 	.name = "pool_alloc_pages",
+	/* The pool backend's machinery: skipped under backend=kmalloc. */
+	.init = pa_test_init_pool_backend,
 	.test_cases = pa_pages_cases,
 };
 

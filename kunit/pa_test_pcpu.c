@@ -304,6 +304,8 @@ static struct kunit_case pa_pcpu_cases[] = {
 
 static struct kunit_suite pa_pcpu_suite = {
 	.name = "pool_alloc_pcpu",
+	/* The pool backend's machinery: skipped under backend=kmalloc. */
+	.init = pa_test_init_pool_backend,
 	.test_cases = pa_pcpu_cases,
 };
 

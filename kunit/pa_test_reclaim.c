@@ -370,6 +370,8 @@ static struct kunit_case pa_reclaim_cases[] = {
 
 static struct kunit_suite pa_reclaim_suite = {
 	.name = "pool_alloc_reclaim",
+	/* The pool backend's machinery: skipped under backend=kmalloc. */
+	.init = pa_test_init_pool_backend,
 	.test_cases = pa_reclaim_cases,
 };
 
