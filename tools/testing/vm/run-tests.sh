@@ -13,7 +13,10 @@
 #     and remove the sample, rmmod; no debugfs directory left behind, free
 #     memory back within 64 pages;
 #   - smoke pass on each stock kernel: modprobe the sample (which must pull in
-#     pool_alloc), read debugfs, unload; three rounds, the last with debug=1.
+#     pool_alloc), read debugfs, unload; five rounds: debug=1 in the third,
+#     backend=kmalloc in the fourth, both in the fifth.
+# The KUnit pass runs every suite twice: as pool_alloc loads by default, and
+# with backend=kmalloc (suites named SUITE@kmalloc).
 # The last line is "N passed, N failed" for the KUnit cases; the other
 # passes are one line each of the summary above it.  The exit status is
 # non-zero if any pass failed.  Logs: build/logs/.
@@ -207,7 +210,7 @@ smoke_pass() {
 		"smoke-$kver" "/boot/vmlinuz-$kver" "$root" || rc=$?
 	secs=$(($(date +%s) - t0))
 	if vm_verdict "smoke-$kver" $rc; then
-		note "  smoke  $kver: ok, 3 load/read/unload rounds (the last with debug=1) (${secs}s)"
+		note "  smoke  $kver: ok, 5 load/read/unload rounds (debug=1, backend=kmalloc, both) (${secs}s)"
 		return 0
 	fi
 	note "  smoke  $kver: FAILED (${secs}s, build/logs/smoke-$kver.*)"
