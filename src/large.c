@@ -202,7 +202,21 @@ static struct pa_large_table *table_alloc(unsigned int bits, gfp_t gfp)
 	return t;
 }
 
-/* Double the table unless someone did.  @gfp may sleep. */
+/*
+ * Free a table no one can see any more.  An atomic caller that grew the
+ * table may not vfree() the old one: a vmalloc table goes to the worker.
+ */
+static void table_free(struct pa_large_table *t)
+{
+	if (is_vmalloc_addr(t) && !(preemptible() && !rcu_preempt_depth())) {
+		llist_add((struct llist_node *)t, &deferred_vfree);
+		schedule_work(&deferred_vfree_work);
+		return;
+	}
+	kvfree(t);
+}
+
+/* Double the table unless someone did. */
 static void table_grow(gfp_t gfp)
 {
 	struct pa_large_table *old, *new;
@@ -221,7 +235,7 @@ static void table_grow(gfp_t gfp)
 	old = pa_large_table;
 	if (old->bits >= bits || !table_wants_room(old)) {
 		spin_unlock_irqrestore(&pa_large_lock, flags);
-		kvfree(new);
+		table_free(new);
 		return;
 	}
 	for (i = 0; i < table_size(old); i++)
@@ -229,7 +243,7 @@ static void table_grow(gfp_t gfp)
 			*table_insert(new, old->entry[i].addr) = old->entry[i];
 	pa_large_table = new;
 	spin_unlock_irqrestore(&pa_large_lock, flags);
-	kvfree(old);
+	table_free(old);
 }
 
 static void table_grow_fn(struct work_struct *work)
