@@ -245,6 +245,7 @@ static void test_debug_double_free_after_quarantine(struct kunit *test)
 	u8 *p = pa_pool_alloc(pool, 48, GFP_KERNEL);
 	void **others = alloc_flush(test, pool, 48);
 
+	pa_test_need_pool_backend(test, "runs, where a given-back block's tail stays");
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pa_free(p);
 	free_flush(others);
@@ -259,6 +260,7 @@ static void test_debug_interior_pointer_is_refused(struct kunit *test)
 	struct pa_stats before = pa_test_stats(pool), after;
 	u8 *p = pa_pool_alloc(pool, 64, GFP_KERNEL);
 
+	pa_test_need_pool_backend(test, "runs, which name the pool of a pointer inside a block");
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pa_free(p + 8);
 	after = pa_test_stats(pool);
@@ -281,6 +283,7 @@ static void test_debug_pointer_into_unused_block_is_refused(struct kunit *test)
 	u8 *p = pa_pool_alloc(pool, 8, GFP_KERNEL);
 	u8 *block = p - 16, *other;
 
+	pa_test_need_pool_backend(test, "runs, which hold unused blocks");
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_EQ(test, pa_usable_size(p), (size_t)8);
 	/*
