@@ -147,11 +147,15 @@ static void work_alloc_free(struct nmi_test *t)
  */
 static void test_nmi_alloc_and_free_from_warm_cache(struct kunit *test)
 {
-	struct pa_pool *pool = pa_test_pool(test, "nmi-warm");
-	struct nmi_test *t = nmi_start(test, work_alloc_free);
+	struct pa_pool *pool;
+	struct nmi_test *t;
 	struct pa_stats before, after;
 	void *warm;
 	int i;
+
+	pa_test_need_pool_backend(test, "per-CPU caches in NMI");
+	pool = pa_test_pool(test, "nmi-warm");
+	t = nmi_start(test, work_alloc_free);
 
 	t->pool = pool;
 	/* Fill this CPU's caches of the classes the NMI uses. */
@@ -200,12 +204,16 @@ static void test_nmi_alloc_and_free_from_warm_cache(struct kunit *test)
  */
 static void test_nmi_in_busy_cache_fails_and_defers(struct kunit *test)
 {
-	struct pa_pool *pool = pa_test_pool(test, "nmi-busy");
-	struct nmi_test *t = nmi_start(test, work_alloc_free);
+	struct pa_pool *pool;
+	struct nmi_test *t;
 	struct pa_cpu_cache *c64, *c100;
 	struct pa_stats before, mid, after;
 	unsigned long flags;
 	void *warm;
+
+	pa_test_need_pool_backend(test, "per-CPU caches in NMI");
+	pool = pa_test_pool(test, "nmi-busy");
+	t = nmi_start(test, work_alloc_free);
 
 	t->pool = pool;
 	warm = pa_pool_alloc(pool, 64, GFP_KERNEL);
@@ -327,9 +335,13 @@ static void work_alloc_one(struct nmi_test *t)
  */
 static void test_nmi_block_lives_outside_kmemleak(struct kunit *test)
 {
-	struct pa_pool *pool = pa_pool_create("nmi-kmemleak", 0);
-	struct nmi_test *t = nmi_start(test, work_alloc_one);
+	struct pa_pool *pool;
+	struct nmi_test *t;
 	void *p, *again;
+
+	pa_test_need_pool_backend(test, "per-CPU caches in NMI");
+	pool = pa_pool_create("nmi-kmemleak", 0);
+	t = nmi_start(test, work_alloc_one);
 
 	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
 	t->pool = pool;
@@ -531,13 +543,17 @@ static void soak_task_round(struct nmi_test *t, unsigned long round)
  */
 static void test_nmi_soak(struct kunit *test)
 {
-	struct pa_pool *pool = pa_test_pool(test, "nmi-soak");
-	struct nmi_test *t = nmi_start(test, work_soak);
+	struct pa_pool *pool;
+	struct nmi_test *t;
 	struct pa_stats p_before, d_before, p_after, d_after;
 	unsigned long round = 0, deadline;
 	struct task_struct *remote = NULL;
 	unsigned int i, cpu;
 	void *q;
+
+	pa_test_need_pool_backend(test, "per-CPU caches in NMI");
+	pool = pa_test_pool(test, "nmi-soak");
+	t = nmi_start(test, work_soak);
 
 	t->pool = pool;
 	p_before = pa_test_stats(pool);
@@ -610,6 +626,31 @@ static int nmi_suite_init(struct kunit_suite *suite)
 	return register_nmi_handler(NMI_LOCAL, nmi_handler, 0, NMI_NAME);
 }
 
+static void work_alloc_small(struct nmi_test *t)
+{
+	t->res[0] = pa_alloc(64, GFP_ATOMIC);
+}
+
+/* Under backend=kmalloc an allocation in NMI fails, counted. */
+static void test_nmi_kmalloc_backend_fails(struct kunit *test)
+{
+	struct pa_stats before;
+	struct nmi_test *t;
+
+	if (!pa_large_kmalloc)
+		kunit_skip(test, "tests backend=kmalloc; loaded with backend=pool");
+	t = nmi_start(test, work_alloc_small);
+	before = pa_test_stats(NULL);
+	KUNIT_EXPECT_TRUE(test, nmi_send_wait(t));
+	nmi_stop(t);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->handled), 1U);
+	KUNIT_EXPECT_NULL(test, t->res[0]);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(NULL).failures,
+			before.failures + 1);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(NULL).live_blocks,
+			before.live_blocks);
+}
+
 static void nmi_suite_exit(struct kunit_suite *suite)
 {
 	unregister_nmi_handler(NMI_LOCAL, NMI_NAME);
@@ -620,6 +661,7 @@ static struct kunit_case pa_nmi_cases[] = {
 	KUNIT_CASE(test_nmi_in_busy_cache_fails_and_defers),
 	KUNIT_CASE(test_nmi_not_small_fails_or_defers),
 	KUNIT_CASE(test_nmi_block_lives_outside_kmemleak),
+	KUNIT_CASE(test_nmi_kmalloc_backend_fails),
 	KUNIT_CASE_SLOW(test_nmi_soak),
 	{}
 };
