@@ -5,7 +5,9 @@
  *   /sys/kernel/debug/pool_alloc/stats           totals over all pools
  *   /sys/kernel/debug/pool_alloc/classes         per-class table, all pools
  *   /sys/kernel/debug/pool_alloc/arenas          one line per arena
- *   /sys/kernel/debug/pool_alloc/pools/<name>/stats, classes and validate
+ *   /sys/kernel/debug/pool_alloc/callers         live bytes by call site
+ *   /sys/kernel/debug/pool_alloc/pools/<name>/stats, classes, callers and
+ *                                                validate
  *
  * Documentation/pool_alloc.rst explains every field and column.
  */
@@ -225,6 +227,66 @@ static int arenas_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(arenas);
 
+/* ---- callers ----------------------------------------------------------- */
+
+/*
+ * The profiler's call sites, most live bytes first, then the blocks no
+ * site holds (allocated while profiling was off, or left without a trace):
+ * what the pools' counters hold beyond the sites, so the lines add up to
+ * the pools' live_blocks and live_bytes_requested exactly when nothing
+ * moves meanwhile.
+ */
+static int callers_print(struct seq_file *m, struct pa_pool *pool,
+			 const struct pa_stats *st)
+{
+	u64 bytes = 0, blocks = 0, allocs = 0;
+	struct pa_profile_row *rows;
+	int i, n;
+
+	n = pa_profile_rows(pool, &rows);
+	if (n < 0)
+		return n;
+	seq_printf(m, "%14s %10s %12s %s\n", "bytes", "blocks", "allocs",
+		   "site");
+	for (i = 0; i < n; i++) {
+		seq_printf(m, "%14llu %10llu %12llu %pS\n", rows[i].bytes,
+			   rows[i].blocks, rows[i].allocs,
+			   (void *)rows[i].caller);
+		bytes += rows[i].bytes;
+		blocks += rows[i].blocks;
+		allocs += rows[i].allocs;
+	}
+	kvfree(rows);
+	/* Counters read at other moments may cross: never below zero. */
+	seq_printf(m, "%14llu %10llu %12llu %s\n",
+		   st->live_bytes_requested - min(bytes, st->live_bytes_requested),
+		   st->live_blocks - min(blocks, st->live_blocks),
+		   st->allocs - min(allocs, st->allocs), "(not profiled)");
+	return 0;
+}
+
+static int total_callers_show(struct seq_file *m, void *v)
+{
+	struct pa_stats st = { };
+	struct pa_pool *pool;
+
+	pa_pool_lock();
+	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
+		pa_pool_sum(pool, &st);
+	pa_pool_unlock();
+	return callers_print(m, NULL, &st);
+}
+DEFINE_SHOW_ATTRIBUTE(total_callers);
+
+static int pool_callers_show(struct seq_file *m, void *v)
+{
+	struct pa_stats st = { };
+
+	pa_pool_sum(m->private, &st);
+	return callers_print(m, m->private, &st);
+}
+DEFINE_SHOW_ATTRIBUTE(pool_callers);
+
 /* ---- Interface --------------------------------------------------------- */
 
 /**
@@ -241,6 +303,8 @@ void pa_debugfs_init(void)
 			    &total_classes_fops);
 	debugfs_create_file("arenas", 0444, pa_debugfs_root, NULL,
 			    &arenas_fops);
+	debugfs_create_file("callers", 0444, pa_debugfs_root, NULL,
+			    &total_callers_fops);
 	pa_debugfs_pools = debugfs_create_dir("pools", pa_debugfs_root);
 	pa_fault_debugfs_init(pa_debugfs_root);
 }
@@ -267,6 +331,8 @@ void pa_debugfs_add_pool(struct pa_pool *pool)
 			    &pool_stats_fops);
 	debugfs_create_file("classes", 0444, pool->debugfs, pool,
 			    &pool_classes_fops);
+	debugfs_create_file("callers", 0444, pool->debugfs, pool,
+			    &pool_callers_fops);
 	debugfs_create_file("validate", 0444, pool->debugfs, pool,
 			    &pool_validate_fops);
 }

@@ -551,6 +551,33 @@ struct pa_report {
 void pa_report_misuse(struct pa_pool *pool, const struct pa_report *r);
 
 /*
+ * profile.c: the per-call-site profiler, hooked in at the entry points
+ * behind pa_profile_key; calls nothing of the allocator's.
+ */
+DECLARE_STATIC_KEY_FALSE(pa_profile_key);
+DECLARE_STATIC_KEY_FALSE(pa_entry_key);
+extern const struct kernel_param_ops pa_profile_ops;
+void pa_profile_init(void);
+void pa_profile_exit(void);
+void pa_profile_alloc(struct pa_pool *pool, const void *block, size_t size,
+		      unsigned long caller);
+void pa_profile_free(const void *block);
+void pa_profile_resize(const void *block, size_t size);
+void pa_profile_forget_pool(struct pa_pool *pool);
+
+/* A call site as debugfs prints it: what its live blocks sum to. */
+struct pa_profile_row {
+	unsigned long caller;
+	u64 bytes, blocks, allocs;
+};
+
+int pa_profile_rows(struct pa_pool *pool, struct pa_profile_row **rows);
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned long pa_profile_traces(void);
+void pa_profile_settle(void);
+#endif
+
+/*
  * fault.c: a leaf, in front of every request made of the kernel's allocators.
  * @size is what the request asks for; the check is compiled away without
  * CONFIG_FAULT_INJECTION.

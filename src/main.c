@@ -120,6 +120,11 @@ module_param_cb(backend, &pa_backend_ops, &pa_param_backend, 0444);
 MODULE_PARM_DESC(backend,
 		 "pool (default): size classes and per-CPU caches; kmalloc: every request from kmalloc, or kvmalloc above KMALLOC_MAX_CACHE_SIZE");
 
+/* Switched at run time; profile.c keeps the value. */
+module_param_cb(profile, &pa_profile_ops, NULL, 0644);
+MODULE_PARM_DESC(profile,
+		 "Record each allocation's call site, shown in debugfs callers files (default 0; writable)");
+
 /* ---- Internals --------------------------------------------------------- */
 
 struct pa_pool *pa_default_pool;
@@ -140,8 +145,8 @@ static noinline void *alloc_not_small(struct pa_pool *pool, size_t size,
 	return pa_large_alloc(pool, size, gfp);
 }
 
-static __always_inline void *alloc_block(struct pa_pool *pool, size_t size,
-					 gfp_t gfp, unsigned long caller)
+static __always_inline void *alloc_pool_block(struct pa_pool *pool,
+					      size_t size, gfp_t gfp)
 {
 	might_alloc(gfp);
 	/*
@@ -151,6 +156,29 @@ static __always_inline void *alloc_block(struct pa_pool *pool, size_t size,
 	if (unlikely(size - 1 >= pool->small_max))
 		return alloc_not_small(pool, size, gfp);
 	return pa_cache_alloc(pool, size, gfp);
+}
+
+/*
+ * An allocation past pa_entry_key: the profiler, while it is on, records the
+ * block and its site.
+ */
+static noinline void *alloc_profiled(struct pa_pool *pool, size_t size,
+				     gfp_t gfp, unsigned long caller)
+{
+	void *p = alloc_pool_block(pool, size, gfp);
+
+	if (static_branch_unlikely(&pa_profile_key) && !ZERO_OR_NULL_PTR(p))
+		pa_profile_alloc(pool, p, size, caller);
+	return p;
+}
+
+/* @caller: the address that called the entry point, for the profiler. */
+static __always_inline void *alloc_block(struct pa_pool *pool, size_t size,
+					 gfp_t gfp, unsigned long caller)
+{
+	if (static_branch_unlikely(&pa_entry_key))
+		return alloc_profiled(pool, size, gfp, caller);
+	return alloc_pool_block(pool, size, gfp);
 }
 
 /*
@@ -209,8 +237,8 @@ static noinline void free_no_block(const void *p, struct pa_run *run,
  * The free fast path: debug mode is reached only from the two cold paths,
  * since a debug block's client pointer is no block's start.
  */
-static __always_inline void free_block(const void *p, const char *what,
-				       unsigned long caller)
+static __always_inline void free_pool_block(const void *p, const char *what,
+					    unsigned long caller)
 {
 	struct pa_run *run;
 
@@ -224,6 +252,38 @@ static __always_inline void free_block(const void *p, const char *what,
 		free_no_block(p, run, what, caller);
 		return;
 	}
+}
+
+/*
+ * A free while blocks may have traces: a traced pointer is a live block,
+ * which the free will free, so the trace goes first, before another
+ * allocation can get the address.
+ */
+static noinline void free_profiled(const void *p, const char *what,
+				   unsigned long caller)
+{
+	if (static_branch_unlikely(&pa_profile_key) && !ZERO_OR_NULL_PTR(p)) {
+		/*
+		 * The trace table takes locks: in NMI the whole free waits
+		 * for the irq_work (nmi.c), which comes back here.
+		 */
+		if (unlikely(in_nmi())) {
+			pa_nmi_defer_free(p, NULL, what, caller);
+			return;
+		}
+		pa_profile_free(p);
+	}
+	free_pool_block(p, what, caller);
+}
+
+static __always_inline void free_block(const void *p, const char *what,
+				       unsigned long caller)
+{
+	if (static_branch_unlikely(&pa_entry_key)) {
+		free_profiled(p, what, caller);
+		return;
+	}
+	free_pool_block(p, what, caller);
 }
 
 static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
@@ -296,6 +356,8 @@ static void *realloc_block(const void *p, size_t new_size, gfp_t gfp,
 		}
 		pa_sanitize_resize(p, info.requested, new_size, info.usable,
 				   gfp, found != PA_NOT_OURS && !info.nmi);
+		if (static_branch_unlikely(&pa_profile_key))
+			pa_profile_resize(p, new_size);
 		return (void *)p;
 	}
 
@@ -457,14 +519,22 @@ static struct pa_allocator *hook_replace(struct pa_allocator *copy)
 	struct pa_allocator *old;
 
 	lockdep_assert_held(&pa_hook_lock);
-	/* On before the hook is seen, off only once nothing can call it. */
-	if (copy)
+	/*
+	 * On before the hook is seen, off only once nothing can call it.  An
+	 * installed hook holds one count of pa_entry_key, which sends the
+	 * entry points to their slow paths.
+	 */
+	if (copy && !static_key_enabled(&pa_hook_key)) {
+		static_branch_inc(&pa_entry_key);
 		static_branch_enable(&pa_hook_key);
+	}
 	old = rcu_replace_pointer(pa_hook, copy,
 				  lockdep_is_held(&pa_hook_lock));
 	synchronize_srcu(&pa_hook_srcu);
-	if (!copy)
+	if (!copy && static_key_enabled(&pa_hook_key)) {
 		static_branch_disable(&pa_hook_key);
+		static_branch_dec(&pa_entry_key);
+	}
 	return old;
 }
 
@@ -508,6 +578,10 @@ static __always_inline void pool_free(struct pa_pool *pool, const void *p,
 {
 	struct pa_block_info info;
 
+	/* Only a block of @pool is freed: another pool's keeps its trace. */
+	if (static_branch_unlikely(&pa_profile_key) &&
+	    block_query(p, &info) == PA_LIVE && info.pool == pool)
+		pa_profile_free(p);
 	if (static_branch_unlikely(&pa_debug_key) &&
 	    pa_debug_free(p, pool, what, caller))
 		return;
@@ -550,6 +624,35 @@ static void free_after_grace_period(const void *p)
 	free_block(p, "pa_free_rcu", _RET_IP_);
 }
 
+/*
+ * pa_alloc(), pa_zalloc(), pa_calloc() and pa_free() test pa_entry_key
+ * alone, whether a hook is installed or the profiler is on, so that either
+ * costs the fast paths one patched-out jump, not one each.
+ */
+static noinline void *alloc_default_slow(size_t size, gfp_t gfp,
+					 unsigned long caller)
+{
+	if (static_branch_unlikely(&pa_hook_key))
+		return hook_alloc(size, gfp, caller);
+	return alloc_profiled(pa_default_pool, size, gfp, caller);
+}
+
+static __always_inline void *alloc_default(size_t size, gfp_t gfp,
+					   unsigned long caller)
+{
+	if (static_branch_unlikely(&pa_entry_key))
+		return alloc_default_slow(size, gfp, caller);
+	return alloc_pool_block(pa_default_pool, size, gfp);
+}
+
+static noinline void free_default_slow(const void *p, unsigned long caller)
+{
+	if (static_branch_unlikely(&pa_hook_key))
+		hook_free(p, caller);
+	else
+		free_profiled(p, "pa_free", caller);
+}
+
 /* Take debug mode from @pool, then everything else. */
 static void pool_delete(struct pa_pool *pool)
 {
@@ -557,6 +660,7 @@ static void pool_delete(struct pa_pool *pool)
 	pa_rcu_barrier();
 	/* Or for the irq_work after a free in NMI. */
 	pa_nmi_drain_all();
+	pa_profile_forget_pool(pool);
 	pa_debug_detach(pool);
 	pa_pool_delete(pool);
 }
@@ -654,9 +758,7 @@ EXPORT_SYMBOL_GPL(pa_pool_zalloc);
  */
 void *pa_alloc(size_t size, gfp_t gfp)
 {
-	if (static_branch_unlikely(&pa_hook_key))
-		return hook_alloc(size, gfp, _RET_IP_);
-	return alloc_block(pa_default_pool, size, gfp, _RET_IP_);
+	return alloc_default(size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_alloc);
 
@@ -670,9 +772,7 @@ EXPORT_SYMBOL_GPL(pa_alloc);
  */
 void *pa_zalloc(size_t size, gfp_t gfp)
 {
-	if (static_branch_unlikely(&pa_hook_key))
-		return hook_alloc(size, gfp | __GFP_ZERO, _RET_IP_);
-	return alloc_block(pa_default_pool, size, gfp | __GFP_ZERO, _RET_IP_);
+	return alloc_default(size, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_zalloc);
 
@@ -693,9 +793,7 @@ void *pa_calloc(size_t n, size_t size, gfp_t gfp)
 		atomic64_inc(&pa_default_pool->failures);
 		return NULL;
 	}
-	if (static_branch_unlikely(&pa_hook_key))
-		return hook_alloc(bytes, gfp | __GFP_ZERO, _RET_IP_);
-	return alloc_block(pa_default_pool, bytes, gfp | __GFP_ZERO, _RET_IP_);
+	return alloc_default(bytes, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_calloc);
 
@@ -740,11 +838,11 @@ EXPORT_SYMBOL_GPL(pa_realloc);
  */
 void pa_free(const void *p)
 {
-	if (static_branch_unlikely(&pa_hook_key)) {
-		hook_free(p, _RET_IP_);
+	if (static_branch_unlikely(&pa_entry_key)) {
+		free_default_slow(p, _RET_IP_);
 		return;
 	}
-	free_block(p, "pa_free", _RET_IP_);
+	free_pool_block(p, "pa_free", _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pa_free);
 
@@ -1017,6 +1115,7 @@ static int __init pa_init(void)
 	err = register_module_notifier(&pa_hook_module_nb);
 	if (err)
 		goto err_reclaim;
+	pa_profile_init();
 	pr_info("%u size classes up to %u bytes\n", pa_nr_classes,
 		pa_small_max);
 	return 0;
@@ -1060,6 +1159,7 @@ static void __exit pa_exit(void)
 	pa_large_exit();
 	pa_map_exit();
 	pa_debugfs_exit();
+	pa_profile_exit();
 	pa_class_table_exit();
 }
 
