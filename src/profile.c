@@ -74,13 +74,16 @@ struct pa_profile_site {
 	atomic64_t allocs;		/* blocks it ever allocated, traced */
 };
 
-/* One live block's record: 32 bytes. */
+/* One live block's record. */
 struct pa_profile_trace {
 	struct pa_profile_trace *next;	/* in its bucket */
 	const void *block;
 	struct pa_profile_site *site;
 	size_t size;
 };
+
+/* What Documentation/pool_alloc.rst gives as the cost per profiled block. */
+static_assert(sizeof(struct pa_profile_trace) == 32);
 
 struct profile_table {
 	unsigned int bits;		/* log2 of the trace buckets */
