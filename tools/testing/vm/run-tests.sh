@@ -28,7 +28,7 @@ set -eu
 # depmod lives in /sbin, which a non-root PATH may lack.
 PATH=$PATH:/sbin:/usr/sbin
 
-kunit_timeout=${PA_KUNIT_TIMEOUT:-600}
+kunit_timeout=${PA_KUNIT_TIMEOUT:-900}
 smoke_timeout=${PA_SMOKE_TIMEOUT:-300}
 lifecycle_timeout=${PA_LIFECYCLE_TIMEOUT:-600}
 stress_secs=${PA_STRESS_SECS:-30}
