@@ -126,6 +126,23 @@ void pa_free_rcu_mightsleep(const void *p);
 size_t pa_usable_size(const void *p);
 bool pa_owns(const void *p);
 
+/**
+ * struct pa_site - one call site's blocks, as the profiler counts them
+ * @caller: the address that called the entry point
+ * @live_bytes: bytes requested by its live blocks
+ * @live_blocks: its live blocks
+ * @allocs: allocations it made while the profiler was on
+ */
+struct pa_site {
+	unsigned long caller;
+	u64 live_bytes, live_blocks, allocs;
+};
+
+int pa_profile_start(void);
+void pa_profile_stop(void);
+int pa_profile_sites(struct pa_pool *pool, struct pa_site *out,
+		     unsigned int max);
+
 struct pa_pool *pa_pool_create(const char *name, unsigned int flags);
 void pa_pool_destroy(struct pa_pool *pool);
 void *pa_pool_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);

@@ -45,6 +45,7 @@ __printf(1, 2) int pa_test_shell(const char *fmt, ...);
 void pa_test_fail_pages(struct kunit *test, unsigned int min_order);
 int pa_test_parse_stats(const char *text, struct pa_stats *st);
 int pa_test_read_stats(const char *path, struct pa_stats *st);
+bool pa_test_caller_is(unsigned long caller, const char *func);
 
 /* The pool's counters now. */
 static inline struct pa_stats pa_test_stats(struct pa_pool *pool)

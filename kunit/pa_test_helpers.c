@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/umh.h>
 #include <linux/kasan.h>
+#include <linux/kallsyms.h>
 #include "pa_test.h"
 
 /**
@@ -384,6 +385,25 @@ int pa_test_read_stats(const char *path, struct pa_stats *st)
 		ret = pa_test_parse_stats(buf, st);
 	kfree(buf);
 	return ret;
+}
+
+/**
+ * pa_test_caller_is() - whether an address lies in the function named
+ * @caller: a return address, as the allocator records it
+ * @func: a function's name
+ *
+ * "%ps" prints the function's name, then " [module]" for a module's.
+ *
+ * Return: true when @caller is inside @func.
+ */
+bool pa_test_caller_is(unsigned long caller, const char *func)
+{
+	char name[KSYM_SYMBOL_LEN];
+	size_t len = strlen(func);
+
+	snprintf(name, sizeof(name), "%ps", (void *)caller);
+	return !strncmp(name, func, len) &&
+	       (name[len] == '\0' || name[len] == ' ');
 }
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

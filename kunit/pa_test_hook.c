@@ -8,7 +8,6 @@
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
-#include <linux/kallsyms.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
@@ -77,20 +76,6 @@ static unsigned int counting_calls(struct counting_hook *h)
 {
 	return atomic_read(&h->allocs) + atomic_read(&h->reallocs) +
 	       atomic_read(&h->frees);
-}
-
-/*
- * Whether @caller is an address inside the function named @func: "%ps"
- * prints its name, then " [module]" for a module's.
- */
-static bool caller_is(unsigned long caller, const char *func)
-{
-	char name[KSYM_SYMBOL_LEN];
-	size_t len = strlen(func);
-
-	snprintf(name, sizeof(name), "%ps", (void *)caller);
-	return !strncmp(name, func, len) &&
-	       (name[len] == '\0' || name[len] == ' ');
 }
 
 static void restore_builtin(void *data)
@@ -185,10 +170,10 @@ static void test_hook_sees_every_call(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_EXPECT_EQ(test, atomic_read(&h.allocs), 1);
 	KUNIT_EXPECT_EQ(test, h.last_size, (size_t)100);
-	KUNIT_EXPECT_TRUE(test, caller_is(h.last_caller, __func__));
+	KUNIT_EXPECT_TRUE(test, pa_test_caller_is(h.last_caller, __func__));
 	pa_free(p);
 	KUNIT_EXPECT_EQ(test, atomic_read(&h.frees), 1);
-	KUNIT_EXPECT_TRUE(test, caller_is(h.last_caller, __func__));
+	KUNIT_EXPECT_TRUE(test, pa_test_caller_is(h.last_caller, __func__));
 
 	p = pa_zalloc(50, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -211,7 +196,7 @@ static void test_hook_sees_every_call(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_EXPECT_EQ(test, atomic_read(&h.reallocs), 1);
 	KUNIT_EXPECT_EQ(test, h.last_size, (size_t)3000);
-	KUNIT_EXPECT_TRUE(test, caller_is(h.last_caller, __func__));
+	KUNIT_EXPECT_TRUE(test, pa_test_caller_is(h.last_caller, __func__));
 	KUNIT_EXPECT_TRUE(test, pa_test_bytes_are(q, 0x22, 10));
 	KUNIT_EXPECT_PTR_EQ(test, pa_realloc(q, 0, GFP_KERNEL),
 			    (void *)ZERO_SIZE_PTR);

@@ -312,10 +312,11 @@ static void test_profile_realloc_in_place_and_moved(struct kunit *test)
 	profile_on(test);
 	p = profile_site_a(pool, 100);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	q = profile_site_realloc(p, 110);
+	/* A shrink stays in place under either backend. */
+	q = profile_site_realloc(p, 90);
 	KUNIT_ASSERT_PTR_EQ(test, q, p);
 	pool_callers(test, pool, c);
-	expect_line(test, callers_find(c, "profile_site_a"), 110, 1, 1);
+	expect_line(test, callers_find(c, "profile_site_a"), 90, 1, 1);
 	KUNIT_EXPECT_NULL(test, callers_find(c, "profile_site_realloc"));
 	q = profile_site_realloc(p, 40);
 	KUNIT_ASSERT_PTR_EQ(test, q, p);
@@ -481,6 +482,50 @@ static void test_profile_hardirq_and_task(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pa_profile_traces(), 0UL);
 }
 
+/*
+ * The exported calls: pa_profile_start() says whether it switched the
+ * profiler on, pa_profile_sites() gives the callers lines of a pool, and
+ * pa_profile_stop() switches it off.
+ */
+static void test_profile_start_stop_and_sites(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "profile-api");
+	struct pa_site *sites;
+	void *blocks[3];
+	int n, i, hits = 0;
+
+	sites = kunit_kcalloc(test, 16, sizeof(*sites), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sites);
+	KUNIT_ASSERT_EQ(test, pa_profile_traces(), 0UL);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+							   profile_off_action,
+							   NULL));
+	KUNIT_ASSERT_EQ(test, pa_profile_start(), 1);
+	KUNIT_EXPECT_EQ(test, pa_profile_start(), 0);
+	for (i = 0; i < ARRAY_SIZE(blocks); i++) {
+		blocks[i] = profile_site_a(pool, 100);
+		KUNIT_ASSERT_NOT_NULL(test, blocks[i]);
+	}
+	n = pa_profile_sites(pool, sites, 16);
+	KUNIT_ASSERT_GE(test, n, 1);
+	for (i = 0; i < n; i++) {
+		if (!pa_test_caller_is(sites[i].caller, "profile_site_a"))
+			continue;
+		hits++;
+		KUNIT_EXPECT_EQ(test, sites[i].live_bytes, 300ULL);
+		KUNIT_EXPECT_EQ(test, sites[i].live_blocks, 3ULL);
+		KUNIT_EXPECT_EQ(test, sites[i].allocs, 3ULL);
+	}
+	KUNIT_EXPECT_EQ(test, hits, 1);
+	KUNIT_EXPECT_EQ(test, pa_profile_sites(pool, sites, 0), 0);
+	pa_profile_stop();
+	/* Off: the traces stay until their blocks go. */
+	KUNIT_EXPECT_EQ(test, pa_profile_traces(), 3UL);
+	for (i = 0; i < ARRAY_SIZE(blocks); i++)
+		pa_pool_free(pool, blocks[i]);
+	KUNIT_EXPECT_EQ(test, pa_profile_traces(), 0UL);
+}
+
 static struct kunit_case pa_profile_cases[] = {
 	KUNIT_CASE(test_profile_param_validates_and_switches),
 	KUNIT_CASE(test_profile_two_sites_exact_and_sorted),
@@ -491,6 +536,7 @@ static struct kunit_case pa_profile_cases[] = {
 	KUNIT_CASE(test_profile_debug_pool),
 	KUNIT_CASE(test_profile_refused_free_keeps_trace),
 	KUNIT_CASE(test_profile_hardirq_and_task),
+	KUNIT_CASE(test_profile_start_stop_and_sites),
 	{}
 };
 

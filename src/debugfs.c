@@ -49,15 +49,22 @@ static void stats_print(struct seq_file *m, const struct pa_stats *st)
 			   *(const u64 *)((const char *)st + stat_fields[i].offset));
 }
 
-static int total_stats_show(struct seq_file *m, void *v)
+/* The counters of every pool, added up. */
+static void total_sum(struct pa_stats *st)
 {
-	struct pa_stats st = { };
 	struct pa_pool *pool;
 
 	pa_pool_lock();
 	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
-		pa_pool_sum(pool, &st);
+		pa_pool_sum(pool, st);
 	pa_pool_unlock();
+}
+
+static int total_stats_show(struct seq_file *m, void *v)
+{
+	struct pa_stats st = { };
+
+	total_sum(&st);
 	stats_print(m, &st);
 	return 0;
 }
@@ -268,12 +275,8 @@ static int callers_print(struct seq_file *m, struct pa_pool *pool,
 static int total_callers_show(struct seq_file *m, void *v)
 {
 	struct pa_stats st = { };
-	struct pa_pool *pool;
 
-	pa_pool_lock();
-	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
-		pa_pool_sum(pool, &st);
-	pa_pool_unlock();
+	total_sum(&st);
 	return callers_print(m, NULL, &st);
 }
 DEFINE_SHOW_ATTRIBUTE(total_callers);

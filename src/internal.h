@@ -572,6 +572,7 @@ struct pa_profile_row {
 };
 
 int pa_profile_rows(struct pa_pool *pool, struct pa_profile_row **rows);
+int pa_profile_switch(bool on);
 #if IS_ENABLED(CONFIG_KUNIT)
 unsigned long pa_profile_traces(void);
 void pa_profile_settle(void);

@@ -1086,6 +1086,74 @@ int pa_set_allocator(const struct pa_allocator *a)
 }
 EXPORT_SYMBOL_GPL(pa_set_allocator);
 
+/**
+ * pa_profile_start() - switch the call-site profiler on
+ *
+ * As writing 1 to /sys/module/pool_alloc/parameters/profile: from now on,
+ * each allocation is charged to the address that called the entry point,
+ * as the debugfs callers files and pa_profile_sites() show.  Blocks
+ * allocated before are counted as not profiled.
+ *
+ * Context: process context; sleeps.
+ * Return: 1 when this call switched it on, 0 when it was on already (a
+ * client that got 0 should leave it on), -ENOMEM.
+ */
+int pa_profile_start(void)
+{
+	might_sleep();
+	return pa_profile_switch(true);
+}
+EXPORT_SYMBOL_GPL(pa_profile_start);
+
+/**
+ * pa_profile_stop() - switch the call-site profiler off
+ *
+ * Blocks already recorded stay counted until they are freed.
+ *
+ * Context: process context; sleeps.
+ */
+void pa_profile_stop(void)
+{
+	might_sleep();
+	pa_profile_switch(false);
+}
+EXPORT_SYMBOL_GPL(pa_profile_stop);
+
+/**
+ * pa_profile_sites() - the profiler's call sites, most live bytes first
+ * @pool: the pool, or NULL for every pool (a call site's blocks in all
+ *	pools then make one entry)
+ * @out: filled with up to @max entries
+ * @max: room in @out
+ *
+ * A snapshot of what the callers files show, without the line of blocks
+ * that were not profiled.
+ *
+ * Context: process context; may sleep.
+ * Return: the number of entries filled in, or -ENOMEM.
+ */
+int pa_profile_sites(struct pa_pool *pool, struct pa_site *out,
+		     unsigned int max)
+{
+	struct pa_profile_row *rows;
+	int n, i;
+
+	might_sleep();
+	n = pa_profile_rows(pool, &rows);
+	if (n < 0)
+		return n;
+	n = min_t(int, n, max);
+	for (i = 0; i < n; i++) {
+		out[i].caller = rows[i].caller;
+		out[i].live_bytes = rows[i].bytes;
+		out[i].live_blocks = rows[i].blocks;
+		out[i].allocs = rows[i].allocs;
+	}
+	kvfree(rows);
+	return n;
+}
+EXPORT_SYMBOL_GPL(pa_profile_sites);
+
 /* ---- Module load and unload -------------------------------------------- */
 
 static int __init pa_init(void)

@@ -618,6 +618,31 @@ static unsigned int rows_merge(struct pa_profile_row *rows, unsigned int n)
 }
 
 /**
+ * pa_profile_switch() - switch the profiler on or off, as profile= does
+ * @on: the state wanted
+ *
+ * Context: process context; sleeps.
+ * Return: 1 when this call changed the state, 0 when it was already so,
+ * -ENOMEM when there is no memory for the trace table.
+ */
+int pa_profile_switch(bool on)
+{
+	int ret = 0;
+
+	mutex_lock(&profile_mutex);
+	if (on != READ_ONCE(profile_on)) {
+		if (on)
+			ret = profile_start();
+		else
+			profile_stop();
+		if (!ret)
+			ret = 1;
+	}
+	mutex_unlock(&profile_mutex);
+	return ret;
+}
+
+/**
  * pa_profile_rows() - the call sites of a pool, or of all pools, sorted
  * @pool: the pool, or NULL for every pool, a call site's rows merged
  * @rows: set to an array to kvfree(), or NULL when there is no row

@@ -255,11 +255,11 @@ vm_verdict() {
 stage_stock_modules() {
 	mkdir -p "$1/lib/modules/$2/extra"
 	cp "$3/pool_alloc.ko" "$3/samples/pool_alloc_sample.ko" \
-		"$1/lib/modules/$2/extra/"
+		"$3/samples/pool_alloc_hook_sample.ko" "$1/lib/modules/$2/extra/"
 	# depmod wants these beside the modules: the kernel's own lists of
 	# built-in modules where the host has them, else empty ones.
-	printf 'extra/pool_alloc.ko\nextra/pool_alloc_sample.ko\n' \
-		>"$1/lib/modules/$2/modules.order"
+	printf 'extra/%s.ko\n' pool_alloc pool_alloc_sample \
+		pool_alloc_hook_sample >"$1/lib/modules/$2/modules.order"
 	for f in modules.builtin modules.builtin.modinfo; do
 		if [ -f "/lib/modules/$2/$f" ]; then
 			cp "/lib/modules/$2/$f" "$1/lib/modules/$2/"
