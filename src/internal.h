@@ -60,11 +60,14 @@
  *  1. pa_hook_lock (mutex)       the installed allocator hook (main.c); held
  *                                across synchronize_srcu() and the static
  *                                branch switch, which takes the CPU hotplug
- *                                lock
- *  2. CPU hotplug lock (the hotplug callbacks run under it)
- *  3. pa_pools_lock (mutex)      the list of pools, their debugfs directories
+ *                                lock.  profile_mutex (profile.c) is taken
+ *                                at the same level, never with it.
+ *  2. entry_lock (mutex)         the holders of the entry points' slow paths
+ *                                (entry.c), held across their key's switch
+ *  3. CPU hotplug lock (the hotplug callbacks run under it)
+ *  4. pa_pools_lock (mutex)      the list of pools, their debugfs directories
  *                                (pool.c: pa_pool_lock())
- *  4. pa_class.lock (spinlock)   \
+ *  5. pa_class.lock (spinlock)   \
  *     pa_pool.arena_lock         | leaf locks: none of them is ever held
  *     pa_large_lock              | while another is taken
  *     rcu_batch.lock (rcu.c)     /
@@ -551,11 +554,20 @@ struct pa_report {
 void pa_report_misuse(struct pa_pool *pool, const struct pa_report *r);
 
 /*
+ * entry.c: the entry points' slow paths, held by the hooks (main.c) and the
+ * profiler; calls only the kernel.
+ */
+DECLARE_STATIC_KEY_FALSE(pa_entry_key);
+extern unsigned int pa_entry_bound;
+void pa_entry_init(unsigned int small_max);
+void pa_entry_hold(void);
+void pa_entry_release(void);
+
+/*
  * profile.c: the per-call-site profiler, hooked in at the entry points
  * behind pa_profile_key; calls nothing of the allocator's.
  */
 DECLARE_STATIC_KEY_FALSE(pa_profile_key);
-DECLARE_STATIC_KEY_FALSE(pa_entry_key);
 extern const struct kernel_param_ops pa_profile_ops;
 void pa_profile_init(void);
 void pa_profile_exit(void);

@@ -521,11 +521,10 @@ static struct pa_allocator *hook_replace(struct pa_allocator *copy)
 	lockdep_assert_held(&pa_hook_lock);
 	/*
 	 * On before the hook is seen, off only once nothing can call it.  An
-	 * installed hook holds one count of pa_entry_key, which sends the
-	 * entry points to their slow paths.
+	 * installed hook holds the entry points' slow paths (entry.c).
 	 */
 	if (copy && !static_key_enabled(&pa_hook_key)) {
-		static_branch_inc(&pa_entry_key);
+		pa_entry_hold();
 		static_branch_enable(&pa_hook_key);
 	}
 	old = rcu_replace_pointer(pa_hook, copy,
@@ -533,7 +532,7 @@ static struct pa_allocator *hook_replace(struct pa_allocator *copy)
 	synchronize_srcu(&pa_hook_srcu);
 	if (!copy && static_key_enabled(&pa_hook_key)) {
 		static_branch_disable(&pa_hook_key);
-		static_branch_dec(&pa_entry_key);
+		pa_entry_release();
 	}
 	return old;
 }
@@ -625,9 +624,8 @@ static void free_after_grace_period(const void *p)
 }
 
 /*
- * pa_alloc(), pa_zalloc(), pa_calloc() and pa_free() test pa_entry_key
- * alone, whether a hook is installed or the profiler is on, so that either
- * costs the fast paths one patched-out jump, not one each.
+ * pa_alloc() and friends, and pa_free(), past the way entry.c keeps: the
+ * hook, or the profiler, or (a request that is not small) alloc_block().
  */
 static noinline void *alloc_default_slow(size_t size, gfp_t gfp,
 					 unsigned long caller)
@@ -640,9 +638,15 @@ static noinline void *alloc_default_slow(size_t size, gfp_t gfp,
 static __always_inline void *alloc_default(size_t size, gfp_t gfp,
 					   unsigned long caller)
 {
-	if (static_branch_unlikely(&pa_entry_key))
+	might_alloc(gfp);
+	/*
+	 * pa_entry_bound is the default pool's small_max, or 0 while a hook
+	 * or the profiler holds the slow path (entry.c).  One compare for
+	 * all: a @size of 0 wraps around, as in alloc_pool_block().
+	 */
+	if (unlikely(size - 1 >= READ_ONCE(pa_entry_bound)))
 		return alloc_default_slow(size, gfp, caller);
-	return alloc_pool_block(pa_default_pool, size, gfp);
+	return pa_cache_alloc(pa_default_pool, size, gfp);
 }
 
 static noinline void free_default_slow(const void *p, unsigned long caller)
@@ -1177,6 +1181,7 @@ static int __init pa_init(void)
 		err = PTR_ERR(pa_default_pool);
 		goto err_remove_debugfs;
 	}
+	pa_entry_init(pa_default_pool->small_max);
 	err = pa_reclaim_init();
 	if (err)
 		goto err_free_default;

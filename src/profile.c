@@ -96,20 +96,12 @@ struct profile_table {
 DEFINE_STATIC_KEY_FALSE(pa_profile_key);
 EXPORT_SYMBOL_IF_KUNIT(pa_profile_key);
 
-/*
- * The one key the entry points test (main.c), a count of the reasons to
- * leave their fast paths: the profiler holds one while pa_profile_key is
- * on, and an installed allocator hook one, so that each costs the fast
- * paths the same single patched-out jump.
- */
-DEFINE_STATIC_KEY_FALSE(pa_entry_key);
-
-/* pa_profile_key on, and its count of pa_entry_key with it. */
+/* pa_profile_key on, and the entry points' slow paths held with it. */
 static void profile_key_on(void)
 {
 	if (static_key_enabled(&pa_profile_key))
 		return;
-	static_branch_inc(&pa_entry_key);
+	pa_entry_hold();
 	static_branch_enable(&pa_profile_key);
 }
 
@@ -118,7 +110,7 @@ static void profile_key_off(void)
 	if (!static_key_enabled(&pa_profile_key))
 		return;
 	static_branch_disable(&pa_profile_key);
-	static_branch_dec(&pa_entry_key);
+	pa_entry_release();
 }
 
 /*
