@@ -15,12 +15,19 @@ tree=$(sh "$vm_dir/build-kernel.sh")
 cd "$top"
 files=$(find . \( -path ./build -o -path ./.git \) -prune -o \
 	-type f \( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' -print | sort)
+# The userspace build's stand-ins for the kernel's own headers re-create
+# its macros (min(), list_for_each_entry()...) in their shapes, which
+# checkpatch asks kernel code not to use; kernel-doc still reads them.
+shims=./tools/testing/userspace/include/
+# Split into words on purpose.
+# shellcheck disable=SC2086
+checked=$(printf '%s\n' $files | grep -v "^$shims")
 fail=0
 
 say "== checkpatch --strict"
 # shellcheck disable=SC2086
 if ! perl "$tree/scripts/checkpatch.pl" --strict --no-tree --quiet \
-	--show-types -f $files >&2; then
+	--show-types -f $checked >&2; then
 	say "checkpatch: not clean"
 	fail=1
 fi
