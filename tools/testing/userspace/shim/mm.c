@@ -93,6 +93,10 @@ void shim_mm_init(void)
 	shim_page_offset = dm.base;
 }
 
+/*
+ * Both ends work under the range's lock from start to finish: a block's
+ * protection and poisoning must not change after another thread took it.
+ */
 static void *range_alloc(struct range *r, unsigned int order)
 {
 	unsigned long len = PAGE_SIZE << order;
@@ -117,12 +121,12 @@ static void *range_alloc(struct range *r, unsigned int order)
 		r->next = at + len;
 		p = (void *)at;
 		mprotect(p, len, PROT_READ | PROT_WRITE);
+		shim_unpoison(p, len);
 	}
-	r->live_pages += 1UL << order;
-	pthread_mutex_unlock(&r->lock);
-	shim_unpoison(p, len);
 	/* Fresh or given back with MADV_DONTNEED: zero, like new pages. */
 	*(void **)p = NULL;
+	r->live_pages += 1UL << order;
+	pthread_mutex_unlock(&r->lock);
 	return p;
 }
 
@@ -130,17 +134,17 @@ static void range_free(struct range *r, void *p, unsigned int order)
 {
 	unsigned long len = PAGE_SIZE << order;
 
+	pthread_mutex_lock(&r->lock);
 	shim_unpoison(p, len);
 	madvise(p, len, MADV_DONTNEED);
-	pthread_mutex_lock(&r->lock);
 	*(void **)p = r->free[order];
 	r->free[order] = p;
 	r->live_pages -= 1UL << order;
-	pthread_mutex_unlock(&r->lock);
 	/* The rest of the block faults until it is handed out again. */
 	if (len > PAGE_SIZE)
 		mprotect((char *)p + PAGE_SIZE, len - PAGE_SIZE, PROT_NONE);
 	shim_poison(p, len);
+	pthread_mutex_unlock(&r->lock);
 }
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
