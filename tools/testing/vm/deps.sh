@@ -3,7 +3,9 @@
 #
 # `make deps`: install the Debian packages that every target needs: building
 # the modules and the test kernel, booting the VMs, checking the console,
-# kunit.py parse and the bench report (python3, gnuplot-nox).  Cheap when
+# kunit.py parse and the bench report (python3, gnuplot-nox); the userspace
+# build's compilers, sanitizers and valgrind, and the allocators that
+# make bench-native compares with.  Cheap when
 # everything is there (dpkg-query only, no apt-get), so every target can
 # depend on it; non-interactive because CI has no stdin.
 set -eu
@@ -12,7 +14,19 @@ set -eu
 # (linux-image-6.12.<n>+deb12-amd64-unsigned), so it is found below.
 pkgs="build-essential bc flex bison libelf-dev libssl-dev dwarves cpio kmod
 xz-utils sparse python3 gnuplot-nox qemu-system-x86 busybox-static
-linux-source-6.12 linux-headers-amd64 linux-image-amd64"
+linux-source-6.12 linux-headers-amd64 linux-image-amd64
+clang valgrind pkg-config libpython3-dev libjemalloc-dev libmimalloc-dev
+libgoogle-perftools-dev"
+
+# libFuzzer's package carries clang's major version: the installed clang's,
+# or the one apt would install.
+if command -v clang >/dev/null 2>&1; then
+	clang_major=$(clang -dumpversion | cut -d. -f1)
+else
+	clang_major=$(apt-cache depends clang 2>/dev/null |
+		sed -n 's/.*Depends: clang-\([0-9][0-9]*\)$/\1/p' | head -n 1)
+fi
+[ -z "$clang_major" ] || pkgs="$pkgs libfuzzer-$clang_major-dev"
 
 installed() {
 	[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ]
