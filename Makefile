@@ -11,6 +11,10 @@
 #   make stress          the stress soak (DURATION=seconds, default 300)
 #   make demo            the sample workload on stock Debian 6.1, with stats
 #   make bench           pool_alloc against kmalloc/kmem_cache/vmalloc in qemu
+#   make fuzz            the core in userspace under libFuzzer, ASan and UBSan
+#                        (FUZZ_SECONDS=, default 60)
+#   make bench-native    the core in userspace against pymalloc, glibc,
+#                        jemalloc, mimalloc and tcmalloc
 #
 # The module sources and what they contain are listed in Kbuild.
 
@@ -46,6 +50,13 @@ clean:
 check: deps
 	@sh tools/testing/vm/check.sh
 
-.PHONY: all modules install uninstall clean check
+# The core in userspace: tools/testing/userspace/Makefile.
+fuzz: deps
+	@$(MAKE) -s -C tools/testing/userspace fuzz
+
+bench-native: deps
+	@$(MAKE) -s -C tools/testing/userspace bench
+
+.PHONY: all modules install uninstall clean check fuzz bench-native
 
 include tools/testing/vm/vm.mk
