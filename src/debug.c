@@ -215,6 +215,12 @@ static void debug_count_held(struct debug_block *d, int sign)
 	atomic64_add(sign * (s64)(d->tail->requested + PA_DEBUG_OVERHEAD),
 		     &d->pool->held_requested);
 	atomic64_add(sign * (s64)d->usable, &d->pool->held_usable);
+	/* large.c counts a block above small_max in large_live too. */
+	if (d->usable > pa_small_max) {
+		atomic64_add(sign, &d->pool->held_large);
+		atomic64_add(sign * (s64)d->usable,
+			     &d->pool->held_large_bytes);
+	}
 }
 
 /* Keep the freed block @d from the pool: counted as freed, not reused. */

@@ -318,8 +318,12 @@ struct pa_pool {
 	struct pa_quarantine *quarantine;	/* debug pools only */
 	atomic_t serial;
 	atomic64_t err[PA_ERR_COUNT];
-	/* Freed blocks held back (quarantined or damaged), not yet freed. */
+	/*
+	 * Freed blocks held back (quarantined or damaged), not yet freed;
+	 * held_large of them, of held_large_bytes, above small_max.
+	 */
 	atomic64_t held_blocks, held_requested, held_usable;
+	atomic64_t held_large, held_large_bytes;
 
 	struct pa_class classes[];	/* pa_nr_classes of them */
 };

@@ -273,6 +273,8 @@ void pa_pool_sum(struct pa_pool *pool, struct pa_stats *st)
 		    atomic64_read(&pool->held_requested));
 	sub_clamped(&one.live_bytes_allocated,
 		    atomic64_read(&pool->held_usable));
+	sub_clamped(&one.large_live, atomic64_read(&pool->held_large));
+	sub_clamped(&one.large_bytes, atomic64_read(&pool->held_large_bytes));
 	if (pool->flags & PA_POOL_DEBUG)
 		sub_clamped(&one.live_bytes_requested,
 			    one.live_blocks * PA_DEBUG_OVERHEAD);
