@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "pa_tests.h"
+
+const struct pa_case pa_pcpu_cases[] = {
+	{ }
+};
