@@ -79,6 +79,7 @@ extern unsigned int pa_small_max;
 extern unsigned int pa_nr_classes;
 extern unsigned int pa_class_size[];
 extern struct pa_pool *pa_default_pool;
+void pa_cache_drain_all(struct pa_pool *pool);
 
 /*
  * A planted bug: a write the test makes on purpose where the client may
