@@ -28,13 +28,17 @@
 #include <sanitizer/asan_interface.h>
 #define shim_poison(p, n)	ASAN_POISON_MEMORY_REGION(p, n)
 #define shim_unpoison(p, n)	ASAN_UNPOISON_MEMORY_REGION(p, n)
+#define shim_defined(p, n)	((void)(p), (void)(n))
 #elif defined(CONFIG_KASAN_GENERIC)
 #include <valgrind/memcheck.h>
 #define shim_poison(p, n)	VALGRIND_MAKE_MEM_NOACCESS(p, n)
 #define shim_unpoison(p, n)	VALGRIND_MAKE_MEM_UNDEFINED(p, n)
+/* Bytes the shim wrote before poisoning them: memcheck forgot they were. */
+#define shim_defined(p, n)	VALGRIND_MAKE_MEM_DEFINED(p, n)
 #else
 #define shim_poison(p, n)	((void)(p), (void)(n))
 #define shim_unpoison(p, n)	((void)(p), (void)(n))
+#define shim_defined(p, n)	((void)(p), (void)(n))
 #endif
 
 unsigned long shim_page_offset;
@@ -110,6 +114,7 @@ static void *range_alloc(struct range *r, unsigned int order)
 		/* The free list's link is in the block's first word. */
 		mprotect(p, len, PROT_READ | PROT_WRITE);
 		shim_unpoison(p, len);
+		shim_defined(p, sizeof(void *));
 		r->free[order] = *(void **)p;
 	} else {
 		unsigned long at = ALIGN(r->next, len);
