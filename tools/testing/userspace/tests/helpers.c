@@ -103,3 +103,13 @@ void pa_t_plant(void *p, unsigned char byte)
 	*(volatile unsigned char *)p = byte;
 	VALGRIND_ENABLE_ERROR_REPORTING;
 }
+
+bool pa_t_peek_all(const void *p, size_t n, unsigned char byte)
+{
+	bool same;
+
+	VALGRIND_DISABLE_ERROR_REPORTING;
+	same = pa_t_all(p, n, byte);
+	VALGRIND_ENABLE_ERROR_REPORTING;
+	return same;
+}

@@ -87,6 +87,8 @@ void pa_cache_drain_all(struct pa_pool *pool);
  * it; the core's own debug mode is what must find it.
  */
 void pa_t_plant(void *p, unsigned char byte);
+/* pa_t_all() of bytes the client may not read (guards, freed data). */
+bool pa_t_peek_all(const void *p, size_t n, unsigned char byte);
 
 /* Helpers (helpers.c). */
 struct pa_stats pa_t_stats(struct pa_pool *pool);
