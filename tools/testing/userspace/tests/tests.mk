@@ -26,9 +26,9 @@ endef
 $(foreach f,asan valgrind,$(eval $(call test_flavour,$(f))))
 
 # Any report ends its process with a code the runner names (runner.c):
-# 98 for the sanitizers, 99 for valgrind.  Leaks are the core's to
-# report (unload frees everything, the runner checks the pages).
-ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:exitcode=98:detect_leaks=0 \
+# 98 for the sanitizers (LeakSanitizer included: each case unloads the
+# core, which frees all it took), 99 for valgrind.
+ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:exitcode=98:detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=98
 
 test-asan: $(out)/asan/pa_tests
