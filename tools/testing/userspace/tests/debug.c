@@ -78,10 +78,12 @@ static void expect_only(struct pa_pool *pool, const struct pa_stats *before,
 	err_counts(before, b);
 	err_counts(&after, a);
 	for (i = 0; i < NR_ERRS; i++) {
-		if (a[i] - b[i] != (i == which))
+		unsigned long want = i == which;
+
+		if (a[i] - b[i] != want)
 			pa_fail(__FILE__, __LINE__, "%s moved by %llu",
 				err_names[i], a[i] - b[i]);
-		if (reported[i] != (i == which))
+		if (reported[i] != want)
 			pa_fail(__FILE__, __LINE__, "%s reported %lu times",
 				err_names[i], reported[i]);
 	}

@@ -100,7 +100,7 @@ long long pa_t_debugfs_value(const char *path, const char *key)
 void pa_t_plant(void *p, unsigned char byte)
 {
 	VALGRIND_DISABLE_ERROR_REPORTING;
-	*(volatile unsigned char *)p = byte;
+	WRITE_ONCE(*(unsigned char *)p, byte);
 	VALGRIND_ENABLE_ERROR_REPORTING;
 }
 

@@ -75,19 +75,26 @@ static unsigned int calls(const struct counting_hook *h)
  * section of its own, whose bounds the linker gives, so that "the caller
  * is in this function" is exact.
  */
-#define IN_SECTION(name)	noinline __attribute__((section(#name)))
-extern char __start_pa_t_hooked[], __stop_pa_t_hooked[];
-extern char __start_pa_t_site_a[], __stop_pa_t_site_a[];
-extern char __start_pa_t_site_b[], __stop_pa_t_site_b[];
+struct code_range {
+	const char *start, *stop;
+};
 
-static bool caller_in(unsigned long caller, const char *start,
-		      const char *stop)
+static const struct code_range hooked = {
+	__start_pa_t_hooked, __stop_pa_t_hooked
+};
+
+static const struct code_range site_a = {
+	__start_pa_t_site_a, __stop_pa_t_site_a
+};
+
+static const struct code_range site_b = {
+	__start_pa_t_site_b, __stop_pa_t_site_b
+};
+
+static bool caller_in(unsigned long caller, const struct code_range *r)
 {
-	return caller > (uintptr_t)start && caller < (uintptr_t)stop;
+	return caller > (uintptr_t)r->start && caller < (uintptr_t)r->stop;
 }
-
-#define caller_in_hooked(c) \
-	caller_in(c, __start_pa_t_hooked, __stop_pa_t_hooked)
 
 static void test_builtin_allocator_is_in_place(void)
 {
@@ -122,7 +129,7 @@ static void test_hook_missing_a_callback_is_refused(void)
 	PA_CHECK(!memcmp(&builtin, &now, sizeof(now)));
 }
 
-static IN_SECTION(pa_t_hooked) void test_hook_sees_every_call(void)
+static noinline __section("pa_t_hooked") void test_hook_sees_every_call(void)
 {
 	struct pa_stats before = pa_t_stats(NULL);
 	struct counting_hook h;
@@ -133,10 +140,10 @@ static IN_SECTION(pa_t_hooked) void test_hook_sees_every_call(void)
 	PA_CHECK(p);
 	PA_CHECK_EQ(h.allocs, 1);
 	PA_CHECK_EQ(h.last_size, 100);
-	PA_CHECK(caller_in_hooked(h.last_caller));
+	PA_CHECK(caller_in(h.last_caller, &hooked));
 	pa_free(p);
 	PA_CHECK_EQ(h.frees, 1);
-	PA_CHECK(caller_in_hooked(h.last_caller));
+	PA_CHECK(caller_in(h.last_caller, &hooked));
 
 	p = pa_zalloc(50, GFP_KERNEL);
 	PA_CHECK(p);
@@ -245,7 +252,7 @@ static void test_hook_is_not_called_in_nmi(void)
 /* ---- profiler ---------------------------------------------------------- */
 
 /* The barrier keeps the call a call: a tail call would name our caller. */
-static IN_SECTION(pa_t_site_a) void *profile_site_a(struct pa_pool *pool)
+static noinline __section("pa_t_site_a") void *profile_site_a(struct pa_pool *pool)
 {
 	void *p = pa_pool_alloc(pool, 100, GFP_KERNEL);
 
@@ -253,7 +260,7 @@ static IN_SECTION(pa_t_site_a) void *profile_site_a(struct pa_pool *pool)
 	return p;
 }
 
-static IN_SECTION(pa_t_site_b) void *profile_site_b(struct pa_pool *pool)
+static noinline __section("pa_t_site_b") void *profile_site_b(struct pa_pool *pool)
 {
 	void *p = pa_pool_alloc(pool, 3 * PAGE_SIZE, GFP_KERNEL);
 
@@ -262,18 +269,15 @@ static IN_SECTION(pa_t_site_b) void *profile_site_b(struct pa_pool *pool)
 }
 
 static const struct pa_site *find_site(const struct pa_site *sites, int n,
-				       const char *start, const char *stop)
+				       const struct code_range *r)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
-		if (caller_in(sites[i].caller, start, stop))
+		if (caller_in(sites[i].caller, r))
 			return &sites[i];
 	return NULL;
 }
-
-#define SITE_A	__start_pa_t_site_a, __stop_pa_t_site_a
-#define SITE_B	__start_pa_t_site_b, __stop_pa_t_site_b
 
 static void test_profile_sites_exact(void)
 {
@@ -294,8 +298,8 @@ static void test_profile_sites_exact(void)
 	pa_free(blocks[4]);
 	n = pa_profile_sites(pool, sites, ARRAY_SIZE(sites));
 	PA_CHECK(n >= 2);
-	a = find_site(sites, n, SITE_A);
-	b = find_site(sites, n, SITE_B);
+	a = find_site(sites, n, &site_a);
+	b = find_site(sites, n, &site_b);
 	PA_CHECK(a && b && a != b);
 	PA_CHECK_EQ(a->live_bytes, 300);
 	PA_CHECK_EQ(a->live_blocks, 3);
@@ -308,7 +312,7 @@ static void test_profile_sites_exact(void)
 	for (i = 0; i < 4; i++)
 		pa_free(blocks[i]);
 	n = pa_profile_sites(pool, sites, ARRAY_SIZE(sites));
-	a = find_site(sites, n, SITE_A);
+	a = find_site(sites, n, &site_a);
 	PA_CHECK(!a || (a->live_blocks == 0 && a->live_bytes == 0));
 	pa_pool_destroy(pool);
 }
@@ -326,7 +330,7 @@ static void test_profile_param(void)
 	p = profile_site_a(NULL);
 	PA_CHECK(p);
 	n = pa_profile_sites(NULL, sites, ARRAY_SIZE(sites));
-	PA_CHECK(find_site(sites, n, SITE_A));
+	PA_CHECK(find_site(sites, n, &site_a));
 	pa_free(p);
 }
 

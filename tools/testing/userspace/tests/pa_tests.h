@@ -32,7 +32,7 @@ extern const struct pa_case pa_debug_cases[];
 extern const struct pa_case pa_hook_cases[];
 
 /* End the case as failed, saying why (file:line: message). */
-void __attribute__((noreturn, format(printf, 3, 4)))
+void __noreturn __printf(3, 4)
 pa_fail(const char *file, int line, const char *fmt, ...);
 
 #define PA_CHECK(cond)							\
@@ -89,6 +89,14 @@ void pa_cache_drain_all(struct pa_pool *pool);
 void pa_t_plant(void *p, unsigned char byte);
 /* pa_t_all() of bytes the client may not read (guards, freed data). */
 bool pa_t_peek_all(const void *p, size_t n, unsigned char byte);
+
+/*
+ * The bounds of the call sites that hooks and the profiler must name
+ * (hook.c): each is a function in a section of its own.
+ */
+extern char __start_pa_t_hooked[], __stop_pa_t_hooked[];
+extern char __start_pa_t_site_a[], __stop_pa_t_site_a[];
+extern char __start_pa_t_site_b[], __stop_pa_t_site_b[];
 
 /* Helpers (helpers.c). */
 struct pa_stats pa_t_stats(struct pa_pool *pool);

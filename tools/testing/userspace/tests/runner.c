@@ -47,7 +47,7 @@ void pa_fail(const char *file, int line, const char *fmt, ...)
 	_exit(1);
 }
 
-static void __attribute__((noreturn)) run_child(const struct pa_case *c)
+static void __noreturn run_child(const struct pa_case *c)
 {
 	const char *verbose = getenv("PA_TEST_VERBOSE");
 	unsigned long pages;
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 	size_t s;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
+	for (s = 0; s < ARRAY_SIZE(suites); s++) {
 		for (c = suites[s]; c->name; c++) {
 			if (!selected(c->name, argc, argv))
 				continue;
