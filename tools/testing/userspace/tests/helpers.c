@@ -8,8 +8,6 @@
 #include <valgrind/memcheck.h>
 #include "pa_tests.h"
 
-unsigned long pa_t_pages_at_load;
-
 struct pa_stats pa_t_stats(struct pa_pool *pool)
 {
 	struct pa_stats st;

@@ -112,7 +112,5 @@ void pa_t_log_count(const char *needle);
 unsigned long pa_t_log_matches(void);
 /* The value of @key in a debugfs stats file, or -1. */
 long long pa_t_debugfs_value(const char *path, const char *key);
-/* The number of pages the core holds right after load. */
-extern unsigned long pa_t_pages_at_load;
 
 #endif /* _PA_TESTS_H */

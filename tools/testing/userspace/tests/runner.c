@@ -63,7 +63,6 @@ static void __noreturn run_child(const struct pa_case *c)
 		if (err)
 			pa_fail(__FILE__, __LINE__, "load(\"%s\") = %d",
 				c->params, err);
-		pa_t_pages_at_load = pa_user_pages();
 	}
 	c->run();
 	/* Whatever a case left, unload gives every page back. */
