@@ -6,7 +6,8 @@
  * hotplug, time).  Include after pool_alloc.h, with include/ on the path.
  *
  * One load per process: the core's static data starts as a module's does
- * only once, so a test that needs other parameters forks (pa_user_fork_test).
+ * only once, so a test that needs other parameters runs in a process of its
+ * own (the native tests fork one per case).
  */
 #ifndef _PA_USER_H
 #define _PA_USER_H
