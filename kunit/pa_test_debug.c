@@ -237,6 +237,27 @@ static void test_debug_double_free(struct kunit *test)
 	expect_only(test, pool, &before, 3);
 }
 
+/*
+ * Freed again through another pool: a double free in the block's pool, not
+ * a free through the wrong one (the fuzzer's finding).
+ */
+static void test_debug_double_free_through_other_pool(struct kunit *test)
+{
+	struct pa_pool *pool = debug_pool(test, "dbg-double-owner");
+	struct pa_pool *other = pa_test_pool_flags(test, "dbg-double-other",
+						   PA_POOL_DEBUG);
+	struct pa_stats before = pa_test_stats(pool);
+	struct pa_stats other_before = pa_test_stats(other);
+	u8 *p = pa_pool_alloc(pool, 48, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	pa_pool_free(pool, p);
+	pa_pool_free(other, p);
+	expect_only(test, pool, &before, 3);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(other).err_wrong_pool,
+			other_before.err_wrong_pool);
+}
+
 /* Freed again after the quarantine gave the block back to the pool. */
 static void test_debug_double_free_after_quarantine(struct kunit *test)
 {
@@ -388,6 +409,7 @@ static struct kunit_case pa_debug_cases[] = {
 	KUNIT_CASE(test_debug_write_after_the_block),
 	KUNIT_CASE(test_debug_write_after_free),
 	KUNIT_CASE(test_debug_double_free),
+	KUNIT_CASE(test_debug_double_free_through_other_pool),
 	KUNIT_CASE(test_debug_double_free_after_quarantine),
 	KUNIT_CASE(test_debug_interior_pointer_is_refused),
 	KUNIT_CASE(test_debug_pointer_into_unused_block_is_refused),

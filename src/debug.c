@@ -459,10 +459,7 @@ bool pa_debug_free(const void *p, struct pa_pool *owner, const char *what,
 	found = debug_find(p, &d, what, caller);
 	if (found == DEBUG_NOT || found == DEBUG_BAD)
 		return found == DEBUG_BAD;
-	if (owner && d.pool != owner) {
-		pa_report_wrong_pool(owner, d.pool, p, caller);
-		return true;
-	}
+	/* A block freed already is a double free, whichever pool is named. */
 	pa_sanitize_own_begin();
 	if (found == DEBUG_GONE || d.tail->state == PA_DEBUG_FREED ||
 	    d.tail->state == PA_DEBUG_HELD) {
@@ -470,6 +467,12 @@ bool pa_debug_free(const void *p, struct pa_pool *owner, const char *what,
 		pa_sanitize_own_end();
 		return true;
 	}
+	pa_sanitize_own_end();
+	if (owner && d.pool != owner) {
+		pa_report_wrong_pool(owner, d.pool, p, caller);
+		return true;
+	}
+	pa_sanitize_own_begin();
 	if (d.tail->state == PA_DEBUG_LIVE_DAMAGED ||
 	    debug_check(&d, what, caller)) {
 		debug_hold(&d, PA_DEBUG_HELD);
