@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench-native`: run every case of bench.c against every allocator,
+# each (case, allocator) in a fresh process, the allocators interleaved
+# within each case so that a change in the machine's load touches them all
+# alike; then report.py writes the table, CSV and plot.
+#
+# Usage: run.sh BINDIR OUTDIR TRACE ALLOC...
+# Environment: BENCH_RUNS (timed runs per figure, default 7), BENCH_QUICK=1
+# (1/16 of the work per run).
+set -eu
+
+[ $# -ge 4 ] || { echo "usage: run.sh BINDIR OUTDIR TRACE ALLOC..." >&2; exit 2; }
+bindir=$1 out=$2 trace=$3
+shift 3
+here=$(cd "$(dirname "$0")" && pwd)
+runs=${BENCH_RUNS:-7}
+quick=
+[ "${BENCH_QUICK:-0}" = 0 ] || quick=-q
+
+mkdir -p "$out"
+raw=$out/raw.txt
+log=$out/stderr.log
+: >"$log"
+
+# What was measured, and on what: the report prints these lines.
+pkgver() {
+	dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"
+}
+model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+virt=bare-metal
+grep -qw hypervisor /proc/cpuinfo && virt=virtual-machine
+{
+	echo "# date $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "# machine cpu=\"$model\" cpus=$(nproc) kernel=$(uname -r) $virt"
+	echo "# build cc=\"$(${BENCH_CC:-gcc} --version | head -n 1)\" tree=$(git -C "$here" describe --always --dirty 2>/dev/null || echo ?)"
+	py=libpython$(pkg-config --modversion python3-embed 2>/dev/null || echo 3)
+	echo "# packages libc6=$(pkgver libc6) $py=$(pkgver "$py") libjemalloc2=$(pkgver libjemalloc2) libmimalloc2.0=$(pkgver libmimalloc2.0) libtcmalloc-minimal4=$(pkgver libtcmalloc-minimal4)"
+	echo "# perf_event_paranoid $(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo ?)"
+	echo "# runs $runs${quick:+ quick}"
+} >"$raw"
+
+# bench.c reads plain text.
+plain=$out/$(basename "$trace" .gz)
+gzip -dc "$trace" >"$plain"
+
+t0=$(date +%s)
+failed=0
+for c in pair "random 1000" "random 100000" "trace $plain" spsc percore; do
+	echo "bench-native: ${c%% /*} ..." >&2
+	for a in "$@"; do
+		bin=$bindir/bench-$a
+		if [ ! -x "$bin" ]; then
+			echo "# missing alloc=$a: no $bin" >>"$raw"
+			continue
+		fi
+		# The case's words are meant to be split.
+		# shellcheck disable=SC2086
+		if ! "$bin" -r "$runs" $quick $c >>"$raw" 2>>"$log"; then
+			echo "# failed alloc=$a case=$c (see $log)" >>"$raw"
+			failed=$((failed + 1))
+		fi
+	done
+done
+echo "# seconds $(($(date +%s) - t0))" >>"$raw"
+
+python3 "$here/report.py" "$raw" "$out"
+[ "$failed" = 0 ] || { echo "bench-native: $failed runs failed, see $log" >&2; exit 1; }
