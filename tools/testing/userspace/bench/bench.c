@@ -52,8 +52,8 @@
 #include <unistd.h>
 
 #if defined(BENCH_ALLOC_PA)
-#include "pa_user.h"
 #include "pool_alloc.h"
+#include "pa_user.h"
 #define BENCH_NAME	"pool_alloc"
 /* The tree's git description, from bench.mk. */
 #ifndef BENCH_PA_VERSION

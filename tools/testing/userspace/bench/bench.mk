@@ -2,10 +2,11 @@
 #
 # Native benchmark, included by tools/testing/userspace/Makefile.
 #
-#   make bench-native          build bench.c once per allocator, run every
-#                              case, print the table; results in
-#                              build/userspace/bench-results/
-#   make bench-native-build    only build the binaries
+#   make bench          build bench.c once per allocator, run every case,
+#                       print the table; results in
+#                       build/userspace/bench-results/ (the top-level
+#                       make bench-native calls it)
+#   make bench-build    only build the binaries
 #
 # Knobs (make variables or environment): BENCH_RUNS (timed runs per figure,
 # default 7), BENCH_QUICK=1 (1/16 of the work, to try the harness out),
@@ -67,12 +68,12 @@ $(BENCH_BIN)/bench-%: $(BENCH_DIR)/bench.c $(BENCH_DIR)/bench.mk
 # libpa.a is rebuilt (or found up to date) by its own target first.
 $(BENCH_BIN)/bench-pool_alloc: $(BENCH_LIBPA_TARGET)
 
-bench-native-build: $(BENCH_BINS)
+bench-build: $(BENCH_BINS)
 
-bench-native: bench-native-build
+bench: bench-build
 	@BENCH_RUNS='$(BENCH_RUNS)' BENCH_QUICK='$(BENCH_QUICK)' \
 		sh $(BENCH_DIR)/run.sh $(BENCH_BIN) $(BENCH_RESULTS) \
 		$(BENCH_TRACE) $(BENCH_ALLOCS)
 
-.PHONY: bench-native bench-native-build
+.PHONY: bench bench-build
 .DEFAULT_GOAL := $(bench_saved_goal)
