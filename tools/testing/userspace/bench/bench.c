@@ -187,6 +187,11 @@ static void bench_free(void *p)
 	pa_free(p);
 }
 
+/*
+ * pa_user_load() makes the calling thread a CPU: the main thread runs the
+ * single-threaded cases as it, alone, so the shim's preempt-disabled
+ * sections take no mutex (pa_user.h), as on one CPU of a kernel.
+ */
 static void bench_setup(void)
 {
 	int err = pa_user_load("");
@@ -197,7 +202,8 @@ static void bench_setup(void)
 	       BENCH_PA_VERSION, pa_user_nr_cpus());
 }
 
-static void bench_thread_enter(void)
+/* The other threads each take a CPU of their own. */
+static void bench_worker_enter(void)
 {
 	int err = pa_user_thread_enter();
 
@@ -205,20 +211,36 @@ static void bench_thread_enter(void)
 		die("pa_user_thread_enter: %s", strerror(-err));
 }
 
-static void bench_thread_exit(void)
+static void bench_worker_exit(void)
 {
 	pa_user_thread_exit();
 }
 
-/* What the kernel's workers would do in the background, untimed. */
+/*
+ * What the kernel's workers and RCU would have done meanwhile, in the
+ * background: the shim runs it only when asked, here after each run,
+ * untimed.
+ */
 static void bench_settle(void)
 {
 	pa_user_run_work();
 }
 
+/* A WARN in the core is a bug: say so next to the figures. */
+static void bench_teardown(void)
+{
+	unsigned long warnings = pa_user_warnings();
+
+	if (warnings)
+		printf("# note: alloc=%s %lu WARNs, see stderr\n", BENCH_NAME,
+		       warnings);
+	pa_user_unload();
+}
+
+/* The main thread keeps the CPU pa_user_load() gave it. */
 static int bench_max_threads(void)
 {
-	return pa_user_nr_cpus();
+	return pa_user_nr_cpus() - 1;
 }
 
 #elif defined(BENCH_ALLOC_PYMALLOC)
@@ -315,15 +337,19 @@ static void bench_setup(void)
 #endif
 
 #if !defined(BENCH_ALLOC_PA)
-static void bench_thread_enter(void)
+static void bench_worker_enter(void)
 {
 }
 
-static void bench_thread_exit(void)
+static void bench_worker_exit(void)
 {
 }
 
 static void bench_settle(void)
+{
+}
+
+static void bench_teardown(void)
 {
 }
 
@@ -587,6 +613,7 @@ static void bench_measure(struct bench_case *c, bool rss)
 			perf_add_run(before);
 		if (c->after_run)
 			c->after_run(c);
+		bench_settle();
 		if (!i)
 			continue;
 		for (k = 0; k < BENCH_NR_COUNTERS; k++) {
@@ -609,7 +636,6 @@ static void bench_measure(struct bench_case *c, bool rss)
 	printf(" cycles=%.1f instr=%.1f", median(cyc, bench_runs),
 	       median(ins, bench_runs));
 	if (rss) {
-		bench_settle();
 		printf(" base_kib=%ld peak_kib=%ld after_kib=%ld",
 		       bench_base_kib, peak_rss_kib(), rss_kib());
 	}
@@ -634,13 +660,11 @@ static void pair_case(void)
 				.run = pair_run };
 	size_t i;
 
-	bench_thread_enter();
 	for (i = 0; i < sizeof(bench_pair_sizes) / sizeof(*bench_pair_sizes);
 	     i++) {
 		c.size = bench_pair_sizes[i];
 		bench_measure(&c, false);
 	}
-	bench_thread_exit();
 }
 
 /* ---- Case: N allocations, then N frees in random order ------------------- */
@@ -718,9 +742,7 @@ static void random_case(void)
 				.threads = 1, .count_scale = 1,
 				.run = random_run };
 
-	bench_thread_enter();
 	bench_measure(&c, true);
-	bench_thread_exit();
 }
 
 /* ---- Case: replay of a kernel trace -------------------------------------- */
@@ -883,9 +905,7 @@ static void trace_case(void)
 
 	printf("# trace ops=%zu ids=%u\n", bench_trace.nr_ops,
 	       bench_trace.nr_ids);
-	bench_thread_enter();
 	bench_measure(&c, true);
-	bench_thread_exit();
 }
 
 /* ---- Threads ------------------------------------------------------------- */
@@ -910,7 +930,7 @@ static void *team_main(void *arg)
 	int64_t before[BENCH_NR_COUNTERS];
 	int idx = (int)(intptr_t)arg;
 
-	bench_thread_enter();
+	bench_worker_enter();
 	perf_open();
 	for (;;) {
 		pthread_barrier_wait(&bench_team.start);
@@ -922,7 +942,7 @@ static void *team_main(void *arg)
 		pthread_barrier_wait(&bench_team.done);
 	}
 	perf_close();
-	bench_thread_exit();
+	bench_worker_exit();
 	return NULL;
 }
 
@@ -1157,14 +1177,10 @@ int main(int argc, char **argv)
 	if (cmd->prepare)
 		cmd->prepare(arg);
 	bench_setup();
-	bench_thread_enter();
 	bench_free(bench_alloc_touched(1));
-	bench_thread_exit();
 	perf_open();
 	bench_base_kib = rss_kib();
 	cmd->run();
-#if defined(BENCH_ALLOC_PA)
-	pa_user_unload();
-#endif
+	bench_teardown();
 	return 0;
 }
