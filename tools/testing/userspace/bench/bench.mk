@@ -8,8 +8,9 @@
 #                       make bench-native calls it)
 #   make bench-build    only build the binaries
 #
-# Knobs (make variables or environment): BENCH_RUNS (timed runs per figure,
-# default 7), BENCH_QUICK=1 (1/16 of the work, to try the harness out),
+# Knobs (make variables or environment): BENCH_RUNS (timed runs per
+# process, default 5), BENCH_ROUNDS (processes per case and allocator,
+# default 3), BENCH_QUICK=1 (1/16 of the work, to try the harness out),
 # BENCH_ALLOCS (the allocators to run, default all six).  README next to
 # this file describes the cases and the columns.
 #
@@ -71,7 +72,8 @@ $(BENCH_BIN)/bench-pool_alloc: $(BENCH_LIBPA_TARGET)
 bench-build: $(BENCH_BINS)
 
 bench: bench-build
-	@BENCH_RUNS='$(BENCH_RUNS)' BENCH_QUICK='$(BENCH_QUICK)' \
+	@BENCH_RUNS='$(BENCH_RUNS)' BENCH_ROUNDS='$(BENCH_ROUNDS)' \
+		BENCH_QUICK='$(BENCH_QUICK)' \
 		sh $(BENCH_DIR)/run.sh $(BENCH_BIN) $(BENCH_RESULTS) \
 		$(BENCH_TRACE) $(BENCH_ALLOCS)
 
