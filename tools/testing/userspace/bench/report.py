@@ -22,7 +22,8 @@ PA, PY = "pool_alloc", "pymalloc"
 # The issue's targets: within this factor of the fastest allocator.
 FASTEST_FACTOR = 1.2
 FIELDS = ["case", "size", "n", "threads", "alloc", "ops", "runs", "rounds",
-          "ns", "ns_min", "ns_max", "ns_rounds", "cycles", "instr",
+          "ns", "ns_min", "ns_max", "ns_rounds", "clock", "wall", "cycles",
+          "instr",
           "base_kib", "peak_kib", "after_kib"]
 KV = re.compile(r'(\w+)=("[^"]*"|\S+)')
 
@@ -63,7 +64,8 @@ def combine(rs):
     of each figure (-1, not measured, only when no round measured it), the
     extremes of the runs, and every round's median ns."""
     out = dict(rs[0])
-    for f in ("ns", "cycles", "instr", "base_kib", "peak_kib", "after_kib"):
+    for f in ("ns", "wall", "cycles", "instr", "base_kib", "peak_kib",
+              "after_kib"):
         vals = [float(r[f]) for r in rs if f in r and float(r[f]) >= 0]
         if f not in out:
             continue
@@ -162,9 +164,10 @@ def main(argv):
     for a in allocs:
         out.append(f"version {a}: {versions.get(a, '?')}")
     out += notes + [""]
-    out += table(f"ns per operation (an allocation or a free): median of "
-                 f"{nr_rounds} processes' medians of {runs} runs each; "
-                 f"pa/pymalloc and pa/fastest: ratios of the medians",
+    out += table(f"ns per operation (an allocation or a free): the "
+                 f"thread's CPU time, wall time for spsc and percore; "
+                 f"median of {nr_rounds} processes' medians of {runs} runs "
+                 f"each; pa/pymalloc and pa/fastest: ratios of the medians",
                  lab, allocs,
                  {k: f"{v:.1f}" for k, v in ns.items()},
                  [("pa/pymalloc", r_py), ("pa/fastest", r_best)])
