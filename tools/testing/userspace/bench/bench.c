@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <gnu/libc-version.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdalign.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -172,6 +173,8 @@ static void mapped_file(const void *addr, char *path, size_t size)
 
 /* ---- The allocator under test -------------------------------------------- */
 
+static long rss_kib(void);
+
 /* Set by the cases with two or more threads: pymalloc then takes its lock. */
 static bool bench_threaded;
 
@@ -224,6 +227,23 @@ static void bench_worker_exit(void)
 static void bench_settle(void)
 {
 	pa_user_run_work();
+}
+
+/*
+ * Jiffies move only when the harness says: let BENCH_IDLE_SECONDS pass in
+ * steps of a second, so that the per-CPU reaper (PA_REAP_INTERVAL, 2 s)
+ * sees the caches idle and then drains them, and their blocks' runs and
+ * arenas can go back, as they would in a kernel left alone that long.
+ */
+#define BENCH_IDLE_SECONDS	5
+
+static long bench_idle_kib(void)
+{
+	int i;
+
+	for (i = 0; i < BENCH_IDLE_SECONDS; i++)
+		pa_user_tick(HZ);
+	return rss_kib();
 }
 
 /* A WARN in the core is a bug: say so next to the figures. */
@@ -351,6 +371,12 @@ static void bench_settle(void)
 
 static void bench_teardown(void)
 {
+}
+
+/* Nothing of the others' runs on a timer. */
+static long bench_idle_kib(void)
+{
+	return -1;
 }
 
 static int bench_max_threads(void)
@@ -650,6 +676,7 @@ static void bench_measure(struct bench_case *c, bool rss)
 	if (rss) {
 		printf(" base_kib=%ld peak_kib=%ld after_kib=%ld",
 		       bench_base_kib, peak_rss_kib(), rss_kib());
+		printf(" idle_kib=%ld", bench_idle_kib());
 	}
 	printf("\n");
 	fflush(stdout);
@@ -1009,21 +1036,48 @@ static uint64_t spsc_blocks(void)
 	return BENCH_OPS_PER_RUN / 2 / bench_div;
 }
 
+/*
+ * Spin, then give the CPU away: on a machine whose CPUs other work shares,
+ * the thread we wait for may be waiting for ours.
+ */
+#define BENCH_SPINS_BEFORE_YIELD	256
+
+static void spsc_wait(unsigned int spins)
+{
+	if (spins < BENCH_SPINS_BEFORE_YIELD)
+		__builtin_ia32_pause();
+	else
+		sched_yield();
+}
+
+/* Acquire: the consumer is done with the slot the producer reuses. */
+static bool ring_full(size_t head)
+{
+	return head - atomic_load_explicit(&bench_ring.tail,
+					   memory_order_acquire) ==
+		BENCH_RING_SIZE;
+}
+
+/* Acquire: the head's store orders the slot's pointer before it. */
+static bool ring_empty(size_t tail)
+{
+	return atomic_load_explicit(&bench_ring.head,
+				    memory_order_acquire) == tail;
+}
+
 static void spsc_produce(void)
 {
 	size_t head = atomic_load_explicit(&bench_ring.head,
 					   memory_order_relaxed);
 	uint64_t i, n = spsc_blocks();
+	unsigned int spins;
 	void *p;
 
 	for (i = 0; i < n; i++, head++) {
 		p = bench_alloc_touched(bench_spsc_sizes[i &
 							 (BENCH_SPSC_SIZES - 1)]);
-		/* Acquire: the consumer is done with the slot we reuse. */
-		while (head - atomic_load_explicit(&bench_ring.tail,
-						   memory_order_acquire) ==
-		       BENCH_RING_SIZE)
-			__builtin_ia32_pause();
+		for (spins = 0; ring_full(head); spins++)
+			spsc_wait(spins);
 		bench_ring.slot[head & (BENCH_RING_SIZE - 1)] = p;
 		/* Release: the slot's pointer before the new head. */
 		atomic_store_explicit(&bench_ring.head, head + 1,
@@ -1036,13 +1090,12 @@ static void spsc_consume(void)
 	size_t tail = atomic_load_explicit(&bench_ring.tail,
 					   memory_order_relaxed);
 	uint64_t i, n = spsc_blocks();
+	unsigned int spins;
 	void *p;
 
 	for (i = 0; i < n; i++, tail++) {
-		/* Acquire: the head's store orders the slot's pointer. */
-		while (atomic_load_explicit(&bench_ring.head,
-					    memory_order_acquire) == tail)
-			__builtin_ia32_pause();
+		for (spins = 0; ring_empty(tail); spins++)
+			spsc_wait(spins);
 		p = bench_ring.slot[tail & (BENCH_RING_SIZE - 1)];
 		/* Release: our read of the slot before the producer's reuse. */
 		atomic_store_explicit(&bench_ring.tail, tail + 1,

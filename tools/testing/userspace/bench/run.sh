@@ -65,6 +65,7 @@ rotate() {
 }
 
 t0=$(date +%s)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 failed=0
 round=1
 while [ "$round" -le "$rounds" ]; do
@@ -88,6 +89,7 @@ while [ "$round" -le "$rounds" ]; do
 	round=$((round + 1))
 done
 echo "# seconds $(($(date +%s) - t0))" >>"$raw"
+echo "# load average before $load0, after $(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw"
 
 python3 "$here/report.py" "$raw" "$out"
 [ "$failed" = 0 ] || { echo "bench-native: $failed runs failed, see $log" >&2; exit 1; }
