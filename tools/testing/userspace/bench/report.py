@@ -60,9 +60,15 @@ def median(v):
 
 
 def combine(rs):
-    """One row from the rounds' rows of a case and allocator: the median
-    of each figure (-1, not measured, only when no round measured it), the
-    extremes of the runs, and every round's median ns."""
+    """One row from the rounds' rows of a case and allocator.
+
+    Each round's process reports the median of its runs.  The machine's
+    other work only ever slows a round down, sometimes for minutes (under
+    two fuzzers, every allocator's pair loop ran 1.75 times slower in two
+    rounds of three), so of the time figures the lowest of the rounds'
+    medians is kept; of the RSS figures, which the load does not move,
+    the median.  -1 (not measured) only when no round measured it.  Also
+    the extremes of all runs, and every round's median ns."""
     out = dict(rs[0])
     for f in ("ns", "wall", "cycles", "instr", "base_kib", "peak_kib",
               "after_kib", "idle_kib"):
@@ -74,7 +80,7 @@ def combine(rs):
         elif f.endswith("_kib"):
             out[f] = str(int(median(vals)))
         else:
-            out[f] = f"{median(vals):.2f}"
+            out[f] = f"{min(vals):.2f}"
     out["ns_min"] = str(min(float(r["ns_min"]) for r in rs))
     out["ns_max"] = str(max(float(r["ns_max"]) for r in rs))
     out["rounds"] = str(len(rs))
@@ -166,15 +172,16 @@ def main(argv):
     out += notes + [""]
     out += table(f"ns per operation (an allocation or a free): the "
                  f"thread's CPU time, wall time for spsc and percore; "
-                 f"median of {nr_rounds} processes' medians of {runs} runs "
-                 f"each; pa/pymalloc and pa/fastest: ratios of the medians",
+                 f"each of {nr_rounds} processes takes the median of "
+                 f"{runs} runs, the lowest of the {nr_rounds} is shown; "
+                 f"pa/pymalloc and pa/fastest: their ratios",
                  lab, allocs,
                  {k: f"{v:.1f}" for k, v in ns.items()},
                  [("pa/pymalloc", r_py), ("pa/fastest", r_best)])
     if any(num(r["cycles"]) is not None for r in rows):
         for f, what in (("cycles", "user-space cycles"),
                         ("instr", "user-space instructions")):
-            out += table(f"{what} per operation, medians as above",
+            out += table(f"{what} per operation, as ns above",
                          lab, allocs,
                          {k: ("-" if num(r[f]) is None else
                               f"{float(r[f]):.1f}")
