@@ -301,7 +301,7 @@ def plot(lab, allocs, ns, by, outdir, machine):
     script = f"""
 set terminal pngcairo size 1200,1350 font ',10' noenhanced
 set output '{png}'
-set multiplot layout 3,1 title "pool_alloc native benchmark: median ns per operation (lower is better)\\n{machine.replace('"', '')}"
+set multiplot layout 3,1 title "pool_alloc native benchmark: ns per operation (lower is better)\\n{machine.replace('"', '')}"
 set grid ytics
 set key top left
 set title 'alloc+free pair loop, by request size'
