@@ -92,11 +92,19 @@ static __always_inline void preempt_enable(void)
 #define local_bh_disable()	preempt_disable()
 #define local_bh_enable()	preempt_enable()
 
+/*
+ * The bench build is a stock kernel's: no lockdep, no atomic-sleep
+ * debugging, so their checks cost nothing there.
+ */
+#ifdef SHIM_NO_DEBUG
+#define shim_lockdep_check(cond, what)	do { } while (0)
+#else
 #define shim_lockdep_check(cond, what)					\
 	do {								\
 		if (unlikely(!(cond)))					\
 			shim_lockdep_fail(__FILE__, __LINE__, what);	\
 	} while (0)
+#endif
 #define might_sleep()							\
 	shim_lockdep_check(preemptible(), "sleeping function called from invalid context")
 #define might_sleep_if(cond)	do { if (cond) might_sleep(); } while (0)
