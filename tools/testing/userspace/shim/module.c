@@ -335,13 +335,31 @@ static bool dentry_gone(const struct dentry *d)
 	return false;
 }
 
-/* Removed entries stay, marked, so that a stale lookup finds nothing. */
+/*
+ * Free @dentry and everything below it, as debugfs_remove_recursive():
+ * every entry is marked first, while the parents the marking walks are
+ * still there, then the marked ones are unlinked and freed.  A process
+ * that creates and destroys pools for hours keeps a constant list.
+ */
 void debugfs_remove(struct dentry *dentry)
 {
+	struct dentry *d, **pd;
+
 	if (IS_ERR_OR_NULL(dentry))
 		return;
 	pthread_mutex_lock(&dentry_lock);
 	dentry->removed = true;
+	for (d = dentries; d; d = d->next)
+		if (dentry_gone(d))
+			d->removed = true;
+	for (pd = &dentries; (d = *pd); ) {
+		if (d->removed) {
+			*pd = d->next;
+			free(d);
+		} else {
+			pd = &d->next;
+		}
+	}
 	pthread_mutex_unlock(&dentry_lock);
 }
 
@@ -366,6 +384,7 @@ static bool dentry_is(const struct dentry *d, const char *path, size_t len)
  */
 ssize_t shim_debugfs_read(const char *path, char *buf, size_t len)
 {
+	const struct file_operations *fops = NULL;
 	struct inode inode = { 0 };
 	struct file file = { 0 };
 	struct dentry *d;
@@ -375,22 +394,26 @@ ssize_t shim_debugfs_read(const char *path, char *buf, size_t len)
 
 	pthread_mutex_lock(&dentry_lock);
 	for (d = dentries; d; d = d->next)
-		if (d->fops && !dentry_gone(d) && dentry_is(d, path, strlen(path)))
+		if (d->fops && dentry_is(d, path, strlen(path)))
 			break;
+	/* The entry may be removed and freed once the lock is dropped. */
+	if (d) {
+		fops = d->fops;
+		inode.i_private = d->data;
+	}
 	pthread_mutex_unlock(&dentry_lock);
 	if (!d)
 		return -ENOENT;
-	inode.i_private = d->data;
-	err = d->fops->open ? d->fops->open(&inode, &file) : 0;
+	err = fops->open ? fops->open(&inode, &file) : 0;
 	if (err)
 		return err;
-	while (len > 1 && (n = d->fops->read(&file, buf + total, len - 1, &pos)) > 0) {
+	while (len > 1 && (n = fops->read(&file, buf + total, len - 1, &pos)) > 0) {
 		total += n;
 		len -= n;
 	}
 	buf[total] = '\0';
-	if (d->fops->release)
-		d->fops->release(&inode, &file);
+	if (fops->release)
+		fops->release(&inode, &file);
 	return total;
 }
 
