@@ -254,18 +254,23 @@ static inline int spin_trylock(spinlock_t *l)
 	return 0;
 }
 
+/*
+ * As the kernel's: the lock disables preemption on top of what turning
+ * interrupts off counts, so that any pairing balances, as in
+ * local_irq_save(); spin_lock(); ... spin_unlock_irqrestore().
+ */
 #define spin_lock_irqsave(l, flags)					\
 	do {								\
 		local_irq_save(flags);					\
-		shim_acquire(&(l)->m, &(l)->owner);			\
+		spin_lock(l);						\
 	} while (0)
 #define spin_unlock_irqrestore(l, flags)				\
 	do {								\
-		shim_release(&(l)->m, &(l)->owner);			\
+		spin_unlock(l);						\
 		local_irq_restore(flags);				\
 	} while (0)
-#define spin_lock_irq(l)	do { local_irq_disable(); shim_acquire(&(l)->m, &(l)->owner); } while (0)
-#define spin_unlock_irq(l)	do { shim_release(&(l)->m, &(l)->owner); local_irq_enable(); } while (0)
+#define spin_lock_irq(l)	do { local_irq_disable(); spin_lock(l); } while (0)
+#define spin_unlock_irq(l)	do { spin_unlock(l); local_irq_enable(); } while (0)
 #define spin_lock_bh(l)		spin_lock(l)
 #define spin_unlock_bh(l)	spin_unlock(l)
 #define raw_spin_lock(l)	spin_lock(l)
