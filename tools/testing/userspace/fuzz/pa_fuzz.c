@@ -57,6 +57,7 @@ struct block {
 	void *p;
 	size_t req, usable;
 	unsigned int slot;
+	bool large;			/* above small_max when allocated */
 	u64 id;
 };
 
@@ -65,6 +66,7 @@ struct slot_model {
 	bool debug;
 	struct pa_stats base;		/* the counters when the input began */
 	u64 allocs, frees, failures, live_blocks, live_req, live_alloc;
+	u64 large_live;
 	u64 invalid, wrong_pool, double_free;
 };
 
@@ -139,7 +141,8 @@ static inline u8 pattern(u64 id, size_t off)
 }
 
 /* Bytes [@from, @to) of block @id's pattern into @p. */
-static no_coverage void fill(void *p, u64 id, size_t from, size_t to)
+static noinline no_coverage void fill(void *p, u64 id, size_t from,
+				      size_t to)
 {
 	u8 *b = p;
 	size_t i = from;
@@ -156,8 +159,8 @@ static no_coverage void fill(void *p, u64 id, size_t from, size_t to)
 }
 
 /* The first byte in [@from, @to) of @p that is not block @id's, or @to. */
-static no_coverage size_t pattern_differs(const void *p, u64 id, size_t from,
-					  size_t to)
+static noinline no_coverage size_t pattern_differs(const void *p, u64 id,
+						    size_t from, size_t to)
 {
 	const u8 *b = p;
 	size_t i = from;
@@ -167,8 +170,8 @@ static no_coverage size_t pattern_differs(const void *p, u64 id, size_t from,
 		if (b[i] != pattern(id, i))
 			return i;
 	for (; i + 8 <= to; i += 8) {
-		w = pattern_word(id, i / 8);
-		if (memcmp(b + i, &w, 8))
+		memcpy(&w, b + i, 8);
+		if (w != pattern_word(id, i / 8))
 			break;
 	}
 	for (; i < to; i++)
@@ -178,7 +181,8 @@ static no_coverage size_t pattern_differs(const void *p, u64 id, size_t from,
 }
 
 /* The first byte in [@from, @to) of @p that is not 0, or @to. */
-static no_coverage size_t nonzero_at(const void *p, size_t from, size_t to)
+static noinline no_coverage size_t nonzero_at(const void *p, size_t from,
+					       size_t to)
 {
 	const u8 *b = p;
 	size_t i;
@@ -287,7 +291,7 @@ static struct block *add_block(void *p, size_t req, unsigned int slot,
 	if (nr_live == MAX_LIVE)
 		fail("model full");
 	b = &live[nr_live];
-	*b = (struct block){ p, req, usable, slot, next_id++ };
+	*b = (struct block){ p, req, usable, slot, req > small_max, next_id++ };
 	block_range(b, &lo, &hi);
 	for (i = 0; i < nr_live; i++) {
 		block_range(&live[i], &olo, &ohi);
@@ -305,6 +309,7 @@ static struct block *add_block(void *p, size_t req, unsigned int slot,
 	s->live_blocks++;
 	s->live_req += req;
 	s->live_alloc += usable;
+	s->large_live += b->large;
 	return b;
 }
 
@@ -318,6 +323,7 @@ static void drop_block(unsigned int i)
 	s->live_blocks--;
 	s->live_req -= b->req;
 	s->live_alloc -= b->usable;
+	s->large_live -= b->large;
 	live_bytes -= b->req;
 	remember_freed(b->p);
 	live[i] = live[--nr_live];
@@ -361,10 +367,15 @@ static void check_stats(void)
 		check_field(slot, "err_wrong_pool",
 			    st.err_wrong_pool - b->err_wrong_pool,
 			    s->wrong_pool);
-		if (!s->debug)
+		/* Debug blocks are bigger underneath. */
+		if (!s->debug) {
 			check_field(slot, "live_bytes_allocated",
 				    st.live_bytes_allocated -
 				    b->live_bytes_allocated, s->live_alloc);
+			check_field(slot, "large_live",
+				    st.large_live - b->large_live,
+				    s->large_live);
+		}
 		if (st.allocs - st.frees != st.live_blocks)
 			fail("slot %u: allocs - frees != live_blocks", slot);
 		refused += st.invalid_frees + st.err_double_free -
@@ -619,6 +630,7 @@ static void op_realloc(void)
 	slots[old.slot].live_blocks--;
 	slots[old.slot].live_req -= old.req;
 	slots[old.slot].live_alloc -= old.usable;
+	slots[old.slot].large_live -= old.large;
 	if (q == old.p) {
 		if (slot_debug(old.slot))
 			fail("realloc of a debug block %p kept it", q);
@@ -640,7 +652,12 @@ static void op_realloc(void)
 	if (j < size)
 		fail("zeroing realloc %p->%p (%zu->%zu): byte %zu: %#x",
 		     old.p, q, old.req, size, j, ((u8 *)q)[j]);
-	add_block(q, size, old.slot, false);
+	b = add_block(q, size, old.slot, false);
+	/* Kept in place: still where it was, in a run or the large table. */
+	if (q == old.p && b->large != old.large) {
+		slots[old.slot].large_live += (int)old.large - (int)b->large;
+		b->large = old.large;
+	}
 }
 
 static void op_query(void)
@@ -704,7 +721,7 @@ static void op_bad_free(void)
 		 */
 		if (slot_debug(live[i].slot))
 			known = false;
-		else if (live[i].req <= small_max)
+		else if (!live[i].large)
 			slot = live[i].slot;
 		break;
 	case 1:		/* freed: its arena may be anyone's now */
@@ -899,6 +916,85 @@ static void op_nmi(void)
 		took(p, size, slot, zero);
 }
 
+/* Rounds of the work tick a queued pa_free_rcu() may take to be freed. */
+#define RCU_ROUNDS	8
+
+/*
+ * pa_free_rcu(): the block stays live until a grace period has passed,
+ * then the work tick frees it; a pointer that is no live block, or a head
+ * outside it, is refused at once, in the default pool.
+ */
+static void op_free_rcu(void)
+{
+	u8 what = in_u8();
+	int i = pick_live(), round;
+	size_t off = in_u16();
+	struct block *b;
+	const u8 *p;
+
+	if (i < 0)
+		return;
+	b = &live[i];
+	p = b->p;
+	check_touch(b, "before pa_free_rcu");
+	if (what % 4 == 0 || b->req < sizeof(struct rcu_head)) {
+		/* The head past the block's end, or an interior pointer. */
+		note("free_rcu refused %p\n", p);
+		if (what & 0x10 && b->usable > 1)
+			pa_free_rcu_head(p + 1, (void *)(p + 1));
+		else
+			pa_free_rcu_head(p, (void *)(p + b->usable + off % 64));
+		/* As pa_free(): the default pool, unless debug mode counts it. */
+		if (slot_debug(b->slot) || !(what & 0x10))
+			refused_unattributed++;
+		else
+			slots[0].invalid++;
+		check_touch(b, "after a refused pa_free_rcu");
+		return;
+	}
+	/* struct rcu_head holds pointers: aligned as one. */
+	off = ALIGN_DOWN(off % (b->req - sizeof(struct rcu_head) + 1),
+			 sizeof(void *));
+	note("free_rcu %p head at %zu\n", p, off);
+	pa_free_rcu_head(p, (struct rcu_head *)(p + off));
+	if (!pa_owns(p))
+		fail("block %p not live after pa_free_rcu()", p);
+	check_pattern(b, 0, off, "pa_free_rcu");
+	check_pattern(b, off + sizeof(struct rcu_head), b->req, "pa_free_rcu");
+	check_stats();
+	for (round = 0; round < RCU_ROUNDS && pa_owns(p); round++)
+		pa_user_run_work();
+	if (pa_owns(p))
+		fail("block %p live after %d grace periods", p, RCU_ROUNDS);
+	drop_block(i);
+}
+
+/* Calls the API refuses: bad names and flags, the default pool's end. */
+static void op_refusals(void)
+{
+	static const char *const names[] = {
+		"", ".", "..", "a/b", "default",
+		"0123456789012345678901234567890123",
+	};
+	u8 what = in_u8();
+	struct pa_pool *pool;
+
+	if (what & 0x80) {
+		note("destroy the default pool\n");
+		pa_pool_destroy(NULL);
+		return;
+	}
+	if (what & 0x40)
+		pool = pa_pool_create("fuzz-flags", 1U << (1 + what % 31));
+	else
+		pool = pa_pool_create(names[what % ARRAY_SIZE(names)], 0);
+	note("refused create: %ld\n", PTR_ERR(pool));
+	if (!IS_ERR(pool))
+		fail("pa_pool_create() took a bad name or flags (%#x)", what);
+	if (PTR_ERR(pool) != -EINVAL && PTR_ERR(pool) != -EEXIST)
+		fail("pa_pool_create() refused with %ld", PTR_ERR(pool));
+}
+
 static void op_check(void)
 {
 	check_all_contents("check");
@@ -920,6 +1016,8 @@ static void (*const ops[])(void) = {
 	op_hotplug,
 	op_nmi, op_nmi,
 	op_check,
+	op_free_rcu,
+	op_refusals,
 };
 
 /* The op byte's top bits: which CPU to act as. */
@@ -1027,6 +1125,10 @@ int fuzz_one_input(const u8 *data, size_t len)
 		act_as(op >> CPU_SHIFT);
 		ops[(op & ((1 << CPU_SHIFT) - 1)) % ARRAY_SIZE(ops)]();
 		op_nr++;
+		/* Every call returns as it was entered: preemptible, irqs on. */
+		if (!preemptible() || in_interrupt())
+			fail("left in atomic context (preempt %d, irqs %d)",
+			     preempt_count(), irqs_disabled());
 		check_stats();
 		if (op_nr % CHECK_EVERY == 0)
 			check_all_contents("periodic");
