@@ -160,7 +160,7 @@ static noinline no_coverage void fill(void *p, u64 id, size_t from,
 
 /* The first byte in [@from, @to) of @p that is not block @id's, or @to. */
 static noinline no_coverage size_t pattern_differs(const void *p, u64 id,
-						    size_t from, size_t to)
+						   size_t from, size_t to)
 {
 	const u8 *b = p;
 	size_t i = from;
@@ -182,7 +182,7 @@ static noinline no_coverage size_t pattern_differs(const void *p, u64 id,
 
 /* The first byte in [@from, @to) of @p that is not 0, or @to. */
 static noinline no_coverage size_t nonzero_at(const void *p, size_t from,
-					       size_t to)
+					      size_t to)
 {
 	const u8 *b = p;
 	size_t i;
