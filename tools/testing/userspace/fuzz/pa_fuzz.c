@@ -267,9 +267,12 @@ static void remember_freed(const void *p)
 	freed[freed_next++ % MAX_FREED] = (uintptr_t)p;
 }
 
-/* Check a block the allocator just handed out, and add it to the model. */
+/*
+ * Check a block the allocator just handed out, and add it to the model.
+ * @kept: pa_realloc() kept the block, which need not be aligned for @req.
+ */
 static struct block *add_block(void *p, size_t req, unsigned int slot,
-			       bool zeroed)
+			       bool zeroed, bool kept)
 {
 	struct slot_model *s = &slots[slot];
 	uintptr_t lo, hi, olo, ohi;
@@ -279,8 +282,8 @@ static struct block *add_block(void *p, size_t req, unsigned int slot,
 
 	if ((uintptr_t)p % 16)
 		fail("block %p of %zu bytes not 16-byte aligned", p, req);
-	if (!slot_debug(slot) && req <= PAGE_SIZE && is_power_of_2(req) &&
-	    (uintptr_t)p % req)
+	if (!slot_debug(slot) && !kept && req <= PAGE_SIZE &&
+	    is_power_of_2(req) && (uintptr_t)p % req)
 		fail("block %p of %zu bytes not naturally aligned", p, req);
 	usable = pa_usable_size(p);
 	if (usable < req || (slot_debug(slot) && usable != req))
@@ -436,10 +439,12 @@ static size_t in_size(void)
 		return e ? e : 1;
 	}
 	case 6:
-		return small_max + 1 + in_u32() % (256 * 1024);
+		/* Large, log-uniform up to 256 KiB: mostly a few pages. */
+		return small_max + 1 + in_u32() % (2UL << (kind >> 3) % 18);
 	default:
-		return kind & 0x80 ? 1 + in_u32() % (4UL << 20) :
-				     1 + in_u16() % (PAGE_SIZE * 4);
+		/* Huge (to 4 MiB) rarely: each costs a millisecond. */
+		return kind == 0xff ? 1 + in_u32() % (4UL << 20) :
+				      1 + in_u16() % (PAGE_SIZE * 4);
 	}
 }
 
@@ -468,7 +473,7 @@ static void took(void *p, size_t size, unsigned int slot, bool zero)
 		slots[slot].failures++;
 		return;
 	}
-	add_block(p, size, slot, zero);
+	add_block(p, size, slot, zero, false);
 }
 
 static void op_alloc(void)
@@ -652,7 +657,7 @@ static void op_realloc(void)
 	if (j < size)
 		fail("zeroing realloc %p->%p (%zu->%zu): byte %zu: %#x",
 		     old.p, q, old.req, size, j, ((u8 *)q)[j]);
-	b = add_block(q, size, old.slot, false);
+	b = add_block(q, size, old.slot, false, q == old.p);
 	/* Kept in place: still where it was, in a run or the large table. */
 	if (q == old.p && b->large != old.large) {
 		slots[old.slot].large_live += (int)old.large - (int)b->large;
@@ -991,8 +996,14 @@ static void op_refusals(void)
 	note("refused create: %ld\n", PTR_ERR(pool));
 	if (!IS_ERR(pool))
 		fail("pa_pool_create() took a bad name or flags (%#x)", what);
-	if (PTR_ERR(pool) != -EINVAL && PTR_ERR(pool) != -EEXIST)
+	/* A name in use is found once the pool is made, which may fail. */
+	if (PTR_ERR(pool) != -EINVAL && PTR_ERR(pool) != -EEXIST &&
+	    PTR_ERR(pool) != -ENOMEM)
 		fail("pa_pool_create() refused with %ld", PTR_ERR(pool));
+	if (PTR_ERR(pool) != -EINVAL &&
+	    ((what & 0x40) || strcmp(names[what % ARRAY_SIZE(names)], "default")))
+		fail("pa_pool_create() of a bad name or flags (%#x): %ld",
+		     what, PTR_ERR(pool));
 }
 
 static void op_check(void)
