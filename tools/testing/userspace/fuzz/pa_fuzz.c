@@ -82,6 +82,8 @@ static size_t small_max;
 static unsigned int pool_serial;
 static unsigned long op_nr;
 static bool verbose;
+/* The boot option init_on_alloc, as the input set it: every block zeroed. */
+static bool init_alloc;
 
 /* Memory the allocator never handed out, for foreign pointers. */
 static u8 foreign_heap[4096] __aligned(64);
@@ -473,7 +475,7 @@ static void took(void *p, size_t size, unsigned int slot, bool zero)
 		slots[slot].failures++;
 		return;
 	}
-	add_block(p, size, slot, zero, false);
+	add_block(p, size, slot, zero || init_alloc, false);
 }
 
 static void op_alloc(void)
@@ -555,13 +557,17 @@ static void free_live(unsigned int i, unsigned int how)
 
 	check_touch(b, "before free");
 	note("free %p slot %u how %u\n", b->p, b->slot, how);
-	switch (how % 4) {
+	switch (how % 5) {
 	case 0:
 	case 1:
 		pa_free(b->p);
 		break;
 	case 2:
 		pa_pool_free(slot_pool(b->slot), b->p);
+		break;
+	case 3:
+		/* Waits for its grace period: freed on return. */
+		pa_free_rcu_mightsleep(b->p);
 		break;
 	default:
 		if (pa_realloc(b->p, 0, GFP_KERNEL) != ZERO_SIZE_PTR)
@@ -653,7 +659,7 @@ static void op_realloc(void)
 		fail("realloc %p -> %p (%zu -> %zu): byte %zu is %#x, not %#x",
 		     old.p, q, old.req, size, j, ((u8 *)q)[j],
 		     pattern(old.id, j));
-	j = zero ? nonzero_at(q, keep, size) : size;
+	j = zero || init_alloc ? nonzero_at(q, keep, size) : size;
 	if (j < size)
 		fail("zeroing realloc %p->%p (%zu->%zu): byte %zu: %#x",
 		     old.p, q, old.req, size, j, ((u8 *)q)[j]);
@@ -842,7 +848,7 @@ static void op_machinery(void)
 	u8 what = in_u8(), arg = in_u8();
 	char buf[8192];
 
-	switch (what % 6) {
+	switch (what % 7) {
 	case 0:
 		pa_user_run_work();
 		break;
@@ -861,11 +867,16 @@ static void op_machinery(void)
 					 sizeof(buf)) < 0)
 			fail("debugfs stats unreadable");
 		break;
-	default:
+	case 5:
 		pa_user_fail(0, 0, 0);
 		break;
+	default:
+		/* Boot options, changed between calls: only what they add. */
+		init_alloc = arg & 1;
+		pa_user_init_on(init_alloc, arg & 2);
+		break;
 	}
-	note("machinery %u %u\n", what % 6, arg);
+	note("machinery %u %u\n", what % 7, arg);
 }
 
 static void op_hotplug(void)
@@ -1052,6 +1063,8 @@ static void finish_input(void)
 	unsigned int slot, cpu;
 
 	pa_user_fail(0, 0, 0);
+	init_alloc = false;
+	pa_user_init_on(false, false);
 	check_all_contents("end of input");
 	check_stats();
 	while (nr_live)
