@@ -62,6 +62,7 @@ struct block {
 	size_t req, usable;
 	unsigned int slot;
 	bool large;			/* above small_max when allocated */
+	bool profiled;			/* recorded on its call site */
 	u64 id;
 };
 
@@ -88,6 +89,12 @@ static unsigned long op_nr;
 static bool verbose, strict;
 /* The boot option init_on_alloc, as the input set it: every block zeroed. */
 static bool init_alloc;
+/* The profiler is on; the block being added came from NMI (never profiled). */
+static bool profiling, from_nmi;
+/* Failures were injected: a profiler record may have been refused. */
+static bool fail_armed;
+/* Call sites pa_profile_sites() may return: the fuzzer has a few dozen. */
+#define MAX_SITES	256
 
 /* Memory the allocator never handed out, for foreign pointers. */
 static u8 foreign_heap[4096] __aligned(64);
@@ -300,7 +307,8 @@ static struct block *add_block(void *p, size_t req, unsigned int slot,
 	if (nr_live == MAX_LIVE)
 		fail("model full");
 	b = &live[nr_live];
-	*b = (struct block){ p, req, usable, slot, req > small_max, next_id++ };
+	*b = (struct block){ p, req, usable, slot, req > small_max,
+			     profiling && !from_nmi, next_id++ };
 	block_range(b, &lo, &hi);
 	for (i = 0; i < nr_live; i++) {
 		block_range(&live[i], &olo, &ohi);
@@ -681,6 +689,9 @@ static void op_realloc(void)
 		slots[old.slot].large_live += (int)old.large - (int)b->large;
 		b->large = old.large;
 	}
+	/* Its record stays, with the new size; a new block gets one now. */
+	if (q == old.p)
+		b->profiled = old.profiled;
 }
 
 static void op_query(void)
@@ -873,6 +884,7 @@ static void op_machinery(void)
 		break;
 	case 3:
 		pa_user_fail(arg & 3, (arg >> 2) & 3, (arg >> 4) & 3);
+		fail_armed |= arg & 0x3f;
 		break;
 	case 4:
 		if (pa_user_debugfs_read("pool_alloc/stats", buf,
@@ -940,8 +952,11 @@ static void op_nmi(void)
 		drop_block(i);
 	if (what & 8)
 		slots[0].invalid++;
-	if (alloc)
+	if (alloc) {
+		from_nmi = true;
 		took(p, size, slot, zero);
+		from_nmi = false;
+	}
 }
 
 /* Rounds of the work tick a queued pa_free_rcu() may take to be freed. */
@@ -1029,6 +1044,69 @@ static void op_refusals(void)
 		     what, PTR_ERR(pool));
 }
 
+/*
+ * The profiler: switched on and off at any time; its sites of a pool add
+ * up to the pool's live blocks recorded while it was on (exactly, unless
+ * an injected failure refused a record).  Slot 0 asks for every pool's
+ * (pa_profile_sites(NULL)), which the public API cannot tell from the
+ * default pool's.
+ */
+static void check_sites(unsigned int slot)
+{
+	static struct pa_site sites[MAX_SITES];
+	u64 blocks = 0, bytes = 0, want_blocks = 0, want_bytes = 0;
+	unsigned int i;
+	int n;
+
+	n = pa_profile_sites(slot_pool(slot), sites, MAX_SITES);
+	if (n == -ENOMEM && fail_armed)
+		return;
+	if (n < 0 || n >= MAX_SITES)
+		fail("pa_profile_sites() of slot %u: %d", slot, n);
+	for (i = 0; i < (unsigned int)n; i++) {
+		blocks += sites[i].live_blocks;
+		bytes += sites[i].live_bytes;
+	}
+	for (i = 0; i < nr_live; i++)
+		if ((!slot || live[i].slot == slot) && live[i].profiled) {
+			want_blocks++;
+			want_bytes += live[i].req;
+		}
+	if (blocks > want_blocks || bytes > want_bytes ||
+	    (!fail_armed && (blocks != want_blocks || bytes != want_bytes)))
+		fail("slot %u: sites hold %llu blocks, %llu bytes; profiled: %llu, %llu",
+		     slot, (unsigned long long)blocks,
+		     (unsigned long long)bytes,
+		     (unsigned long long)want_blocks,
+		     (unsigned long long)want_bytes);
+}
+
+static void op_profile(void)
+{
+	u8 what = in_u8();
+	int ret;
+
+	switch (what % 3) {
+	case 0:
+		ret = pa_profile_start();
+		note("profile start: %d\n", ret);
+		if (ret == 1 ? profiling : ret == 0 ? !profiling :
+		    ret != -ENOMEM || !fail_armed)
+			fail("pa_profile_start() gave %d, profiling %d", ret,
+			     profiling);
+		profiling |= ret >= 0;
+		break;
+	case 1:
+		note("profile stop\n");
+		pa_profile_stop();
+		profiling = false;
+		break;
+	default:
+		check_sites(in_slot());
+		break;
+	}
+}
+
 static void op_check(void)
 {
 	check_all_contents("check");
@@ -1036,7 +1114,7 @@ static void op_check(void)
 }
 
 static void (*const ops[])(void) = {
-	op_alloc, op_alloc, op_alloc, op_alloc, op_alloc, op_alloc,
+	op_alloc, op_alloc, op_alloc, op_alloc, op_alloc, op_profile,
 	op_calloc,
 	op_free, op_free, op_free, op_free, op_free,
 	op_free_wrong_pool,
@@ -1075,6 +1153,11 @@ static void finish_input(void)
 	unsigned int slot, cpu;
 
 	pa_user_fail(0, 0, 0);
+	for (slot = 0; slot < NR_SLOTS; slot++)
+		if (!slot || slots[slot].pool)
+			check_sites(slot);
+	pa_profile_stop();
+	profiling = false;
 	init_alloc = false;
 	pa_user_init_on(false, false);
 	check_all_contents("end of input");
@@ -1154,6 +1237,7 @@ int fuzz_one_input(const u8 *data, size_t len)
 	memset(slots, 0, sizeof(slots));
 	memset(freed, 0, sizeof(freed));
 	refused_unattributed = 0;
+	fail_armed = false;
 	pa_pool_stats(NULL, &slots[0].base);
 	pa_user_set_cpu(0);
 	while (in_pos < in_len) {
