@@ -43,6 +43,14 @@
 #include "pool_alloc.h"
 #include "pa_user.h"
 
+/*
+ * The reapers' interval (PA_REAP_INTERVAL, 2 s) and a jiffy, and passes
+ * enough for a cache used just before the first to be flushed by a later
+ * one, whatever the phase of each CPU's reaper.
+ */
+#define REAP_TICKS	(2 * HZ + 1)
+#define REAP_PASSES	3
+
 /* Live blocks the model tracks: enough to fill several runs and caches. */
 #define MAX_LIVE	384
 /* Pools an input may hold at once, besides the default pool (slot 0). */
@@ -1195,6 +1203,29 @@ static void finish_input(void)
 	/* What the destroys left to RCU, so each input frees what it took. */
 	pa_user_run_work();
 	check_stats();
+	/*
+	 * With no block live, the reapers flush every cache within two
+	 * passes (a cache is flushed when a pass finds it unused since the
+	 * previous one), and the shrinker then gives back every empty arena,
+	 * the hysteresis one included: the default pool holds no run or
+	 * arena.  (Pages stay: the run map keeps its levels until unload.)
+	 * The shrinker alone need not: it counts a cache in whole pages, so
+	 * a few cached bytes that pin a run and its arena count for nothing.
+	 */
+	for (cpu = 0; cpu < REAP_PASSES; cpu++)
+		pa_user_tick(REAP_TICKS);
+	pa_user_shrink();
+	{
+		struct pa_stats st;
+
+		pa_pool_stats(NULL, &st);
+		if (st.live_blocks != slots[0].base.live_blocks ||
+		    st.runs_in_use || st.arenas_current || st.large_live)
+			fail("after shrink: %llu runs, %llu arenas, %llu large",
+			     (unsigned long long)st.runs_in_use,
+			     (unsigned long long)st.arenas_current,
+			     (unsigned long long)st.large_live);
+	}
 }
 
 /* libFuzzer's two entry points, under names of this file's style. */
