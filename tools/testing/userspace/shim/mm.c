@@ -152,6 +152,21 @@ static void range_free(struct range *r, void *p, unsigned int order)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/*
+ * The kernel's pages hold whatever was there unless __GFP_ZERO asks (or
+ * init_on_alloc); ours are fresh or given back with MADV_DONTNEED, so
+ * zero.  Dirty the first word of a block nobody asked to zero, so that a
+ * missing zeroing shows (at a large block's first byte, say) without
+ * touching the block's other pages.
+ */
+#define SHIM_PAGE_POISON	0x6b6b6b6b6b6b6b6bULL
+
+static void shim_dirty(void *p, gfp_t gfp)
+{
+	if (!(gfp & __GFP_ZERO) && !shim_init_on_alloc)
+		*(u64 *)p = SHIM_PAGE_POISON;
+}
+
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	void *p;
@@ -164,6 +179,8 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		fprintf(stderr, "shim: out of direct map with __GFP_NOFAIL\n");
 		abort();
 	}
+	if (p)
+		shim_dirty(p, gfp);
 	return p;
 }
 
@@ -253,6 +270,7 @@ void *__vmalloc(unsigned long size, gfp_t gfp)
 	}
 	mprotect(p + PAGE_ALIGN(size), (PAGE_SIZE << order) - PAGE_ALIGN(size),
 		 PROT_NONE);
+	shim_dirty(p, gfp);
 	a->addr = (unsigned long)p;
 	a->size = size;
 	head = &vm_hash[hash_64(a->addr, VM_HASH_BITS)];
