@@ -1197,18 +1197,16 @@ static void finish_input(void)
 			     (unsigned long long)st.large_bytes);
 		destroy_slot(slot);
 	}
-	for (cpu = 0; cpu < (unsigned int)pa_user_nr_cpus(); cpu++)
-		pa_user_cpu_up(cpu);
-	pa_user_set_cpu(0);
 	/* What the destroys left to RCU, so each input frees what it took. */
 	pa_user_run_work();
 	check_stats();
 	/*
-	 * With no block live, the reapers flush every cache within two
-	 * passes (a cache is flushed when a pass finds it unused since the
-	 * previous one), and the shrinker then gives back every empty arena,
-	 * the hysteresis one included: the default pool holds no run or
-	 * arena.  (Pages stay: the run map keeps its levels until unload.)
+	 * With no block live, the reapers flush every online CPU's caches
+	 * within two passes (a cache is flushed when a pass finds it unused
+	 * since the previous one), a CPU that went down had its caches
+	 * flushed when it died, and the shrinker then gives back every empty
+	 * arena, the hysteresis one included: the default pool holds no run
+	 * or arena.  (Pages stay: the run map keeps its levels until unload.)
 	 * The shrinker alone need not: it counts a cache in whole pages, so
 	 * a few cached bytes that pin a run and its arena count for nothing.
 	 */
@@ -1226,6 +1224,9 @@ static void finish_input(void)
 			     (unsigned long long)st.arenas_current,
 			     (unsigned long long)st.large_live);
 	}
+	for (cpu = 0; cpu < (unsigned int)pa_user_nr_cpus(); cpu++)
+		pa_user_cpu_up(cpu);
+	pa_user_set_cpu(0);
 }
 
 /* libFuzzer's two entry points, under names of this file's style. */
