@@ -29,17 +29,17 @@ $(fuzz_bin): $(fuzz_dir)/pa_fuzz.c $(out)/fuzz/libpa.a $(here)/pa_user.h \
 fuzz: $(fuzz_bin)
 	@mkdir -p $(fuzz_corpus) $(fuzz_crashes)
 	@cp -n $(fuzz_seeds) $(fuzz_corpus)/ 2>/dev/null || true
-	@before=$$(ls $(fuzz_crashes) | wc -l); \
+	@before=$$(ls $(fuzz_crashes) | wc -l); start=$$(date +%s); \
 	{ $(fuzz_bin) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-artifact_prefix=$(fuzz_crashes)/ $(FUZZ_FLAGS) $(fuzz_corpus) \
 		2>&1; echo $$? > $(out)/fuzz.rc; } | tee $(out)/fuzz.log | \
 		grep -vE '^#[0-9]+[[:space:]]+(NEW|REDUCE)'; \
-	rc=$$(cat $(out)/fuzz.rc); \
+	rc=$$(cat $(out)/fuzz.rc); secs=$$(( $$(date +%s) - start )); \
 	crashes=$$(( $$(ls $(fuzz_crashes) | wc -l) - before )); \
 	execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(out)/fuzz.log); \
 	rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $(out)/fuzz.log); \
 	cov=$$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' $(out)/fuzz.log | tail -1); \
-	echo "fuzz: $(FUZZ_SECONDS) s, $${execs:-0} executions ($${rate:-0}/s), $$cov, $$crashes crashes (exit $$rc)"; \
+	echo "fuzz: $$secs s, $${execs:-0} executions ($${rate:-0}/s), $$cov, $$crashes crashes (exit $$rc)"; \
 	test $$rc = 0 -a $$crashes = 0
 
 fuzz-regress: $(fuzz_bin)
