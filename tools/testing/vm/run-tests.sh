@@ -3,6 +3,8 @@
 #
 # `make test`: build the modules against the KASAN/lockdep test kernel and the
 # stock Debian 6.1 and 6.12 kernels, then
+#   - native pass: the core built in userspace, its tests under ASan+UBSan
+#     and valgrind, the fuzzer's inputs replayed, 60 s of fuzzing (no VM);
 #   - KUnit pass: boot the test kernel, load pool_alloc and the KUnit modules,
 #     judge their KTAP with the kernel's own kunit.py parse and reject any
 #     kernel error report;
@@ -17,12 +19,12 @@
 #     backend=kmalloc in the fourth, both in the fifth.
 # The KUnit pass runs every suite twice: as pool_alloc loads by default, and
 # with backend=kmalloc (suites named SUITE@kmalloc).
-# The last line is "N passed, N failed" for the KUnit cases; the other
+# The last line is "N passed, N failed" for the KUnit and native cases; the other
 # passes are one line each of the summary above it.  The exit status is
 # non-zero if any pass failed.  Logs: build/logs/.
 #
 # Tunables (environment): PA_KUNIT_TIMEOUT, PA_SMOKE_TIMEOUT,
-# PA_LIFECYCLE_TIMEOUT, PA_STRESS_SECS (seconds).
+# PA_LIFECYCLE_TIMEOUT, PA_STRESS_SECS, PA_FUZZ_SECS (seconds).
 set -eu
 . "$(dirname "$0")/lib.sh"
 # depmod lives in /sbin, which a non-root PATH may lack.
@@ -32,6 +34,7 @@ kunit_timeout=${PA_KUNIT_TIMEOUT:-900}
 smoke_timeout=${PA_SMOKE_TIMEOUT:-300}
 lifecycle_timeout=${PA_LIFECYCLE_TIMEOUT:-600}
 stress_secs=${PA_STRESS_SECS:-30}
+fuzz_secs=${PA_FUZZ_SECS:-60}
 mkdir -p "$logs"
 summary=""
 status=0
@@ -193,6 +196,36 @@ lifecycle_pass() {
 	return 1
 }
 
+# native_pass: the core built in userspace (tools/testing/userspace): the
+# native tests under ASan+UBSan and under valgrind, the fuzzer's corpus and
+# regressions, and PA_FUZZ_SECS seconds of fuzzing.  Each run of the native
+# tests ends with its runner's "N passed, N failed"; those cases count in the
+# totals with the KUnit ones.
+native_pass() {
+	say "== native pass: the core in userspace (log build/logs/native.log)"
+	t0=$(date +%s)
+	rc=0
+	make -s -C "$top/tools/testing/userspace" test \
+		FUZZ_SECONDS="$fuzz_secs" >"$logs/native.log" 2>&1 || rc=$?
+	secs=$(($(date +%s) - t0))
+	# The runners' summaries, summed: "PASSED FAILED RUNS".
+	read -r npass nfailed nruns <<-EOF
+	$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' \
+		"$logs/native.log" |
+		awk '{ p += $1; f += $2; n++ } END { print p + 0, f + 0, n + 0 }')
+	EOF
+	kpass=$((kpass + npass))
+	kfailed=$((kfailed + nfailed))
+	fuzz=$(sed -n 's/^fuzz: //p' "$logs/native.log" | tail -n 1)
+	if [ "$rc" = 0 ] && [ "$nfailed" = 0 ] && [ "$nruns" = 2 ] &&
+		[ -n "$fuzz" ]; then
+		note "  native: ok, $npass cases under ASan+UBSan and valgrind; fuzz: $fuzz (${secs}s)"
+		return 0
+	fi
+	note "  native: FAILED ($npass passed, $nfailed failed in $nruns of 2 runs, fuzz: ${fuzz:-none}; ${secs}s, build/logs/native.log)"
+	return 1
+}
+
 # smoke_pass KVER MODDIR
 smoke_pass() {
 	kver=$1
@@ -218,6 +251,7 @@ smoke_pass() {
 }
 
 kpass=0 kfailed=0 kskip=0
+native_pass || status=1
 kunit_pass || status=1
 stress_pass || status=1
 lifecycle_pass "$kver612" "$mods612" || status=1
