@@ -31,14 +31,7 @@
  *
  * Environment: PA_FUZZ_PARAMS, module parameters for pa_user_load()
  * ("small_max=512", "backend=kmalloc"); PA_FUZZ_VERBOSE=1 prints each
- * operation; PA_FUZZ_STRICT=1 checks two things the core does not do
- * today, which the fuzzer otherwise lets pass:
- *  - the blocks a debug pool's quarantine holds are taken out of
- *    live_blocks and live_bytes_allocated but stay in large_live and
- *    large_bytes (regressions/debug-held-large-counted-live);
- *  - pa_pool_free() of a quarantined debug block through another pool is
- *    counted in that pool's err_wrong_pool, "left live", not as a double
- *    free (regressions/debug-double-free-other-pool-counted-wrong-pool).
+ * operation.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +90,7 @@ static u64 refused_unattributed;	/* refusals counted in some pool */
 static size_t small_max;
 static unsigned int pool_serial;
 static unsigned long op_nr;
-static bool verbose, strict;
+static bool verbose;
 /* The boot option init_on_alloc, as the input set it: every block zeroed. */
 static bool init_alloc;
 /* The profiler is on; the block being added came from NMI (never profiled). */
@@ -406,7 +399,7 @@ static void check_stats(void)
 		}
 		if (st.allocs - st.frees != st.live_blocks)
 			fail("slot %u: allocs - frees != live_blocks", slot);
-		if (s->debug && strict &&
+		if (s->debug &&
 		    (st.large_live > st.live_blocks ||
 		     st.large_bytes > st.live_bytes_allocated))
 			fail("slot %u: %llu large of %llu live blocks, %llu large of %llu bytes",
@@ -801,15 +794,14 @@ static void op_bad_free(void)
 		break;
 	}
 	/*
-	 * Debug mode checks the pool a block was freed through before it
-	 * looks whether the block is live: a debug block in quarantine freed
-	 * again through another pool counts as a wrong-pool free there, not
-	 * as a double free (regressions/debug-double-free-other-pool-counted-
-	 * wrong-pool).  Tolerated unless PA_FUZZ_STRICT.
+	 * No live block was named, so no pool was wrong: a debug block in
+	 * quarantine freed again through another pool is a double free
+	 * (regressions/debug-double-free-other-pool-counted-wrong-pool).
 	 */
-	if (!known && wrong == 1 && !strict)
-		slots[0].wrong_pool++;
-	else if (known)
+	if (wrong)
+		fail("refused free of %#lx counted as a wrong-pool free",
+		     (unsigned long)a);
+	if (known)
 		slots[slot].invalid++;
 	else
 		refused_unattributed++;
@@ -1201,11 +1193,11 @@ static void finish_input(void)
 		pa_pool_stats(s->pool, &st);
 		/*
 		 * A debug pool's quarantine holds freed blocks underneath,
-		 * which its large counters still count (see regressions/).
+		 * counted in none of these (regressions/debug-held-large-
+		 * counted-live).
 		 */
 		if (st.live_blocks || st.live_bytes_requested ||
-		    st.live_bytes_allocated ||
-		    ((!s->debug || strict) && (st.large_live || st.large_bytes)))
+		    st.live_bytes_allocated || st.large_live || st.large_bytes)
 			fail("slot %u (debug %d): %llu blocks, %llu/%llu bytes, %llu/%llu large",
 			     slot, s->debug,
 			     (unsigned long long)st.live_blocks,
@@ -1259,7 +1251,6 @@ int fuzz_init(int *argc, char ***argv)
 	int err;
 
 	verbose = getenv("PA_FUZZ_VERBOSE");
-	strict = getenv("PA_FUZZ_STRICT");
 	pa_user_quiet(!verbose);
 	pa_user_abort_on_warn(true);
 	pa_user_seed(1);
@@ -1278,6 +1269,8 @@ int fuzz_init(int *argc, char ***argv)
 
 int fuzz_one_input(const u8 *data, size_t len)
 {
+	/* The same shuffles for an input whatever ran before it. */
+	pa_user_seed(1);
 	in_data = data;
 	in_len = len;
 	in_pos = 0;
