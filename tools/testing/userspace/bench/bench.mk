@@ -2,7 +2,7 @@
 #
 # Native benchmark, included by tools/testing/userspace/Makefile.
 #
-#   make bench          build bench.c once per allocator, run every case,
+#   make bench          build the benchmark once per allocator, run every case,
 #                       print the table; results in
 #                       build/userspace/bench-results/ (the top-level
 #                       make bench-native calls it)
@@ -44,7 +44,7 @@ bench_cflags_pool_alloc = -DBENCH_ALLOC_PA \
 	-I$(BENCH_TOP)/tools/testing/userspace -I$(BENCH_TOP) \
 	-DBENCH_PA_VERSION='"$(shell git -C $(BENCH_TOP) describe --always --dirty 2>/dev/null)"'
 bench_libs_pool_alloc = $(BENCH_LIBPA)
-# The version is python3-embed's, not written here; bench.c declares the
+# The version is python3-embed's, not written here; bench.h declares the
 # three functions it calls, so only the library is needed.
 bench_cflags_pymalloc = -DBENCH_ALLOC_PYMALLOC
 bench_libs_pymalloc = $(shell pkg-config --libs python3-embed)
@@ -59,11 +59,13 @@ bench_cflags_tcmalloc = -DBENCH_ALLOC_TCMALLOC $(shell pkg-config --cflags libtc
 bench_libs_tcmalloc = $(shell pkg-config --libs libtcmalloc_minimal)
 
 BENCH_BINS := $(addprefix $(BENCH_BIN)/bench-,$(BENCH_ALLOCS))
+# The cases and main(), the allocator's set-up, the measurement.
+BENCH_SRCS := $(addprefix $(BENCH_DIR)/,bench.c alloc.c measure.c)
 
 # The allocator's library comes before libc's, so that its malloc() wins.
-$(BENCH_BIN)/bench-%: $(BENCH_DIR)/bench.c $(BENCH_DIR)/bench.mk
+$(BENCH_BIN)/bench-%: $(BENCH_SRCS) $(BENCH_DIR)/bench.h $(BENCH_DIR)/bench.mk
 	@mkdir -p $(BENCH_BIN)
-	$(BENCH_CC) $(BENCH_CFLAGS) $(bench_cflags_$*) -o $@ $< \
+	$(BENCH_CC) $(BENCH_CFLAGS) $(bench_cflags_$*) -o $@ $(BENCH_SRCS) \
 		$(bench_libs_$*)
 
 # libpa.a is rebuilt (or found up to date) by its own target first.
