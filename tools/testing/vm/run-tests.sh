@@ -214,8 +214,6 @@ native_pass() {
 		"$logs/native.log" |
 		awk '{ p += $1; f += $2; n++ } END { print p + 0, f + 0, n + 0 }')
 	EOF
-	kpass=$((kpass + npass))
-	kfailed=$((kfailed + nfailed))
 	fuzz=$(sed -n 's/^fuzz: //p' "$logs/native.log" | tail -n 1)
 	if [ "$rc" = 0 ] && [ "$nfailed" = 0 ] && [ "$nruns" = 2 ] &&
 		[ -n "$fuzz" ]; then
@@ -250,7 +248,7 @@ smoke_pass() {
 	return 1
 }
 
-kpass=0 kfailed=0 kskip=0
+kpass=0 kfailed=0 kskip=0 npass=0 nfailed=0
 native_pass || status=1
 kunit_pass || status=1
 stress_pass || status=1
@@ -260,6 +258,9 @@ smoke_pass "$kver612" "$mods612" || status=1
 
 echo "summary:"
 printf '%s' "$summary"
+# The native cases count with the KUnit ones.
+kpass=$((kpass + npass))
+kfailed=$((kfailed + nfailed))
 if [ "$kskip" != 0 ]; then
 	echo "$kpass passed, $kfailed failed, $kskip skipped"
 else
