@@ -45,7 +45,7 @@ bench_cflags_pool_alloc = -DBENCH_ALLOC_PA \
 	-DBENCH_PA_VERSION='"$(shell git -C $(BENCH_TOP) describe --always --dirty 2>/dev/null)"'
 bench_libs_pool_alloc = $(BENCH_LIBPA)
 # The version is python3-embed's, not written here; bench.h declares the
-# three functions it calls, so only the library is needed.
+# two functions it calls, so only the library is needed.
 bench_cflags_pymalloc = -DBENCH_ALLOC_PYMALLOC
 bench_libs_pymalloc = $(shell pkg-config --libs python3-embed)
 bench_cflags_glibc = -DBENCH_ALLOC_GLIBC
