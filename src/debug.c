@@ -287,7 +287,7 @@ out:
 	if (run)
 		return found;
 	/* A large debug block starts a page, or a kmalloc object. */
-	if (pa_large_query(block, 0, &info) != PA_LIVE ||
+	if (pa_large_query(block, 0, &info, false) != PA_LIVE ||
 	    !(info.pool->flags & PA_POOL_DEBUG))
 		return DEBUG_NOT;
 	debug_block_set(d, info.pool, (void *)block, info.usable);
@@ -303,7 +303,7 @@ static void debug_release(struct debug_block *d)
 	case PA_CACHE_FREED:
 		break;
 	case PA_CACHE_NO_ARENA:
-		pa_large_free(d->block);
+		pa_large_free(d->block, false);
 		break;
 	case PA_CACHE_NO_BLOCK:
 		/* Live until now: only a racing stray free took it. */

@@ -449,9 +449,9 @@ extern bool pa_large_kmalloc;
 int pa_large_init(bool kmalloc);
 size_t pa_large_usable(size_t size);
 void *pa_large_alloc(struct pa_pool *pool, size_t size, gfp_t gfp);
-bool pa_large_free(const void *p);
+bool pa_large_free(const void *p, bool client);
 enum pa_lookup pa_large_query(const void *p, size_t resize,
-			      struct pa_block_info *info);
+			      struct pa_block_info *info, bool client);
 void pa_large_sum(struct pa_pool *pool, struct pa_stats *st);
 void pa_large_free_all(struct pa_pool *pool);
 unsigned long pa_large_walk(struct pa_pool *pool,

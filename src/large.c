@@ -459,9 +459,20 @@ fail:
 	return NULL;
 }
 
+/*
+ * Whether @e answers for the pointer it is keyed by.  A debug pool's
+ * entries are debug mode's blocks underneath (debug.c): the client's
+ * pointer is inside one, and its start is none of the client's.
+ */
+static bool large_answers(const struct pa_large *e, bool client)
+{
+	return !client || !(e->pool->flags & PA_POOL_DEBUG);
+}
+
 /**
  * pa_large_free() - free a large allocation
  * @p: a pointer in no arena, not NULL or ZERO_SIZE_PTR
+ * @client: @p is a client's pointer (the entry points'), not debug mode's
  *
  * Removing the table entry is what claims the allocation, so of two racing
  * frees of one pointer only one succeeds.
@@ -470,7 +481,7 @@ fail:
  * Return: true when @p was a live large allocation and is freed; false when
  * it is not one, and nothing was done.
  */
-bool pa_large_free(const void *p)
+bool pa_large_free(const void *p, bool client)
 {
 	unsigned long flags;
 	struct pa_large *e;
@@ -481,7 +492,7 @@ bool pa_large_free(const void *p)
 		return false;
 	spin_lock_irqsave(&pa_large_lock, flags);
 	e = table_find(pa_large_table, (unsigned long)p);
-	if (unlikely(!e)) {
+	if (unlikely(!e || !large_answers(e, client))) {
 		spin_unlock_irqrestore(&pa_large_lock, flags);
 		return false;
 	}
@@ -498,13 +509,14 @@ bool pa_large_free(const void *p)
  * @resize: when non-zero and no larger than the allocation, the new request
  *	size to record for it
  * @info: filled in when @p is a live large allocation
+ * @client: @p is a client's pointer (the entry points'), not debug mode's
  *
  * Context: any context but NMI.
  * Return: PA_LIVE or PA_NOT_OURS; @info->requested is the size before any
  * resize.
  */
 enum pa_lookup pa_large_query(const void *p, size_t resize,
-			      struct pa_block_info *info)
+			      struct pa_block_info *info, bool client)
 {
 	enum pa_lookup found = PA_NOT_OURS;
 	unsigned long flags;
@@ -514,7 +526,7 @@ enum pa_lookup pa_large_query(const void *p, size_t resize,
 		return PA_NOT_OURS;
 	spin_lock_irqsave(&pa_large_lock, flags);
 	e = table_find(pa_large_table, (unsigned long)p);
-	if (e) {
+	if (e && large_answers(e, client)) {
 		found = PA_LIVE;
 		info->pool = e->pool;
 		info->usable = e->usable;

@@ -195,7 +195,7 @@ static noinline void free_not_small(const void *p, const char *what,
 		pa_nmi_defer_free(p, NULL, what, caller);
 		return;
 	}
-	if (pa_large_free(p))
+	if (pa_large_free(p, true))
 		return;
 	if (static_branch_unlikely(&pa_debug_key) &&
 	    pa_debug_free(p, NULL, what, caller))
@@ -298,7 +298,7 @@ static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
 	found = pa_cache_query(p, info);
 
 	if (found == PA_NOT_OURS)
-		found = pa_large_query(p, 0, info);
+		found = pa_large_query(p, 0, info, true);
 	return found;
 }
 
@@ -339,7 +339,7 @@ static void *realloc_block(const void *p, size_t new_size, gfp_t gfp,
 	if (found == PA_BAD)
 		return NULL;
 	if (found == PA_NOT_OURS &&
-	    pa_large_query(p, new_size, &info) != PA_LIVE) {
+	    pa_large_query(p, new_size, &info, true) != PA_LIVE) {
 		pa_report_invalid(pa_default_pool, "pa_realloc", p, caller);
 		return NULL;
 	}

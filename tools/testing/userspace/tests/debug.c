@@ -302,6 +302,36 @@ static void test_debug_interior_pointer_is_refused(void)
 	pa_pool_destroy(pool);
 }
 
+/*
+ * A large debug block's start, debug mode's head before the client's data,
+ * is no client block: not owned, no usable size, a free of it refused and
+ * counted, the block itself intact (the fuzzer's third finding).
+ */
+static void test_debug_large_block_start_is_refused(void)
+{
+	struct pa_pool *pool = debug_pool("dbg-large-start");
+	struct pa_stats before = pa_t_stats(pool), dflt = pa_t_stats(NULL);
+	unsigned char *p = pa_pool_alloc(pool, 4095, GFP_KERNEL);
+	unsigned char *start;
+
+	PA_CHECK(p);
+	start = p - 16;
+	PA_CHECK(!pa_owns(start));
+	PA_CHECK_EQ(pa_usable_size(start), 0);
+	/* A pointer in no arena and no client's block: the default pool's. */
+	pa_free(start);
+	PA_CHECK(!pa_realloc(start, 64, GFP_KERNEL));
+	PA_CHECK_EQ(pa_t_stats(NULL).invalid_frees, dflt.invalid_frees + 2);
+	PA_CHECK(pa_owns(p));
+	PA_CHECK_EQ(pa_usable_size(p), 4095);
+	pa_free(p);
+	PA_CHECK(!pa_owns(start));
+	before.allocs++;
+	before.frees++;
+	expect_only(pool, &before, -1);
+	pa_pool_destroy(pool);
+}
+
 static void test_debug_free_through_the_wrong_pool(void)
 {
 	struct pa_pool *pool = debug_pool("dbg-owner");
@@ -390,6 +420,7 @@ const struct pa_case pa_debug_cases[] = {
 	PA_CASE(test_debug_double_free, ""),
 	PA_CASE(test_debug_double_free_after_quarantine, ""),
 	PA_CASE(test_debug_interior_pointer_is_refused, ""),
+	PA_CASE(test_debug_large_block_start_is_refused, ""),
 	PA_CASE(test_debug_free_through_the_wrong_pool, ""),
 	PA_CASE(test_debug_validate_finds_damage_once, ""),
 	PA_CASE(test_debug_large_block_overflow, ""),
