@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# The libFuzzer target (fuzz/pa_fuzz.c), included by ../Makefile.
+# The libFuzzer target (fuzz/pa_fuzz.c, model.c, ops.c), included by
+# ../Makefile.
 #
 #   make fuzz           fuzz for FUZZ_SECONDS (default 60), starting from
 #                       the seed corpus and the regression inputs, merged
@@ -19,10 +20,12 @@ fuzz_corpus := $(out)/fuzz-corpus
 fuzz_crashes := $(out)/fuzz-crashes
 fuzz_seeds := $(wildcard $(fuzz_dir)/corpus/*) $(wildcard $(fuzz_dir)/regressions/*)
 
-$(fuzz_bin): $(fuzz_dir)/pa_fuzz.c $(out)/fuzz/libpa.a $(here)/pa_user.h \
-		$(top)/pool_alloc.h $(fuzz_dir)/fuzz.mk
+fuzz_srcs := $(addprefix $(fuzz_dir)/,pa_fuzz.c model.c ops.c)
+
+$(fuzz_bin): $(fuzz_srcs) $(fuzz_dir)/pa_fuzz.h $(out)/fuzz/libpa.a \
+		$(here)/pa_user.h $(top)/pool_alloc.h $(fuzz_dir)/fuzz.mk
 	$(CC_fuzz) $(KFLAGS) $(WARN) $(CFLAGS_asan) -fsanitize=fuzzer \
-		-I$(here) $< $(out)/fuzz/libpa.a $(LDLIBS) -o $@
+		-I$(here) $(fuzz_srcs) $(out)/fuzz/libpa.a $(LDLIBS) -o $@
 
 # libFuzzer stops at the first crash and leaves the input in
 # $(fuzz_crashes); the last line sums the run up.
