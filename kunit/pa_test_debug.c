@@ -258,6 +258,36 @@ static void test_debug_double_free_through_other_pool(struct kunit *test)
 			other_before.err_wrong_pool);
 }
 
+/*
+ * A large debug block's start, debug mode's head before the client's data,
+ * is no client block: not owned, no usable size, a free or realloc of it
+ * refused and counted where a pointer in no arena is, the block intact.
+ * (The userspace fuzzer's finding: pa_free() of it freed the memory under
+ * the block.)
+ */
+static void test_debug_large_block_start_is_refused(struct kunit *test)
+{
+	struct pa_pool *pool = debug_pool(test, "dbg-large-start");
+	struct pa_stats dflt = pa_test_stats(NULL);
+	size_t size = pa_small_max;
+	u8 *p = pa_pool_alloc(pool, size, GFP_KERNEL), *start;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* The head is 16 bytes: requested, serial, 8 guard bytes. */
+	start = p - 16;
+	KUNIT_EXPECT_FALSE(test, pa_owns(start));
+	KUNIT_EXPECT_EQ(test, pa_usable_size(start), 0);
+	pa_free(start);
+	KUNIT_EXPECT_NULL(test, pa_realloc(start, 64, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, pa_test_stats(NULL).invalid_frees,
+			dflt.invalid_frees + 2);
+	KUNIT_EXPECT_TRUE(test, pa_owns(p));
+	KUNIT_EXPECT_EQ(test, pa_usable_size(p), size);
+	memset(p, 0x5a, size);
+	pa_free(p);
+	KUNIT_EXPECT_FALSE(test, pa_owns(p));
+}
+
 /* Freed again after the quarantine gave the block back to the pool. */
 static void test_debug_double_free_after_quarantine(struct kunit *test)
 {
@@ -410,6 +440,7 @@ static struct kunit_case pa_debug_cases[] = {
 	KUNIT_CASE(test_debug_write_after_free),
 	KUNIT_CASE(test_debug_double_free),
 	KUNIT_CASE(test_debug_double_free_through_other_pool),
+	KUNIT_CASE(test_debug_large_block_start_is_refused),
 	KUNIT_CASE(test_debug_double_free_after_quarantine),
 	KUNIT_CASE(test_debug_interior_pointer_is_refused),
 	KUNIT_CASE(test_debug_pointer_into_unused_block_is_refused),
