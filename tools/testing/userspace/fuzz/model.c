@@ -161,6 +161,25 @@ void model_remember_freed(const void *p)
 }
 
 /*
+ * Start an input with an empty model.  Nothing an input picks may depend
+ * on the inputs run before it in the process: a freed[] index names the
+ * same address, and a block the same pattern, whether the input runs
+ * alone or in the fuzzer's loop (regressions/debug-small-block-start-
+ * freed-underneath did not replay alone while the cursor carried over).
+ */
+void model_reset(void)
+{
+	nr_live = 0;
+	live_bytes = 0;
+	memset(slots, 0, sizeof(slots));
+	memset(freed, 0, sizeof(freed));
+	freed_next = 0;
+	next_id = 0;
+	refused_unattributed = 0;
+	fail_armed = false;
+}
+
+/*
  * Check a block the allocator just handed out, and add it to the model.
  * @kept: pa_realloc() kept the block, which need not be aligned for @req.
  */

@@ -427,6 +427,12 @@ static void op_pool_create(void)
 		fail("new pool %s has counts", name);
 }
 
+/* A new input names its pools from fuzz-0 again, whatever ran before. */
+void ops_reset(void)
+{
+	pool_serial = 0;
+}
+
 /* Destroy a pool: its live blocks go with it. */
 void ops_destroy_slot(unsigned int slot)
 {

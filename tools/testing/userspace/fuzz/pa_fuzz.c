@@ -200,12 +200,8 @@ int fuzz_one_input(const u8 *data, size_t len)
 	in_len = len;
 	in_pos = 0;
 	op_nr = 0;
-	nr_live = 0;
-	live_bytes = 0;
-	memset(slots, 0, sizeof(slots));
-	memset(freed, 0, sizeof(freed));
-	refused_unattributed = 0;
-	fail_armed = false;
+	model_reset();
+	ops_reset();
 	pa_pool_stats(NULL, &slots[0].base);
 	pa_user_set_cpu(0);
 	while (in_pos < in_len) {

@@ -98,6 +98,7 @@ struct pa_pool *model_slot_pool(unsigned int slot);
 bool model_slot_debug(unsigned int slot);
 int model_live_holding(uintptr_t a);
 void model_remember_freed(const void *p);
+void model_reset(void);
 struct block *model_add_block(void *p, size_t req, unsigned int slot,
 			      bool zeroed, bool kept);
 void model_drop_block(unsigned int i);
@@ -111,5 +112,6 @@ extern void (*const ops_table[])(void);
 extern const unsigned int ops_count;
 void ops_free_live(unsigned int i, unsigned int how);
 void ops_destroy_slot(unsigned int slot);
+void ops_reset(void);
 
 #endif /* PA_FUZZ_H */
