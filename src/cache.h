@@ -245,15 +245,22 @@ static __always_inline void pa_cache_put(struct pa_run_state *state, void *p,
 }
 
 /**
- * pa_cache_free() - free a small block
+ * __pa_cache_free() - free a small block
  * @p: any pointer
  * @runp: set to the run @p is in, for PA_CACHE_NO_BLOCK
+ * @underneath: @p is debug mode's own block, given back to its pool
  *
  * A live small block goes on this CPU's cache.  Anything else is the
  * caller's to refuse, or to hand to debug mode: for a pointer into an arena
  * that is no live block's start (a double free, an interior pointer, a
  * debug block's client pointer), preemption stays disabled, so that the run
  * and its pool stay valid until the caller enables it.
+ *
+ * A debug pool's blocks are debug mode's alone: a client's pointer is never
+ * a block's start, and a block's start is never a client's pointer (it is
+ * the head of a debug block, live or quarantined).  Unless @underneath, a
+ * block of a debug pool is PA_CACHE_NO_BLOCK, for debug mode to refuse: a
+ * stray free of it would free a block debug mode still holds.
  *
  * In NMI, a block that this CPU's cache cannot take is left to nmi.c's
  * irq_work, and so is every free that pa_cache_nmi_defers() names.
@@ -262,7 +269,7 @@ static __always_inline void pa_cache_put(struct pa_run_state *state, void *p,
  * Return: what was done; nothing but for PA_CACHE_FREED.
  */
 static __always_inline enum pa_cache_freed
-pa_cache_free(const void *p, struct pa_run **runp)
+__pa_cache_free(const void *p, struct pa_run **runp, bool underneath)
 {
 	unsigned long requested, index;
 	struct pa_run_state *state;
@@ -283,6 +290,10 @@ pa_cache_free(const void *p, struct pa_run **runp)
 	state = pa_run_entry(run, p, &entry);
 	if (unlikely(!state))
 		return PA_CACHE_NO_BLOCK;
+	/* No cost but a no-op jump until some debug pool exists. */
+	if (static_branch_unlikely(&pa_debug_key) && !underneath &&
+	    (state->cls->pool->flags & PA_POOL_DEBUG))
+		return PA_CACHE_NO_BLOCK;
 	/* A free block's entry is 0; of two racing frees only one clears it. */
 	requested = pa_run_entry_claim(entry, state->wide);
 	if (unlikely(!requested))
@@ -296,6 +307,13 @@ pa_cache_free(const void *p, struct pa_run **runp)
 	pa_cache_take_back((void *)p, state, entry);
 	pa_cache_put(state, (void *)p, entry, run, requested);
 	return PA_CACHE_FREED;
+}
+
+/* The free of a client's pointer: __pa_cache_free(), not underneath. */
+static __always_inline enum pa_cache_freed
+pa_cache_free(const void *p, struct pa_run **runp)
+{
+	return __pa_cache_free(p, runp, false);
 }
 
 #endif /* _PA_CACHE_H */

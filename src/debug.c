@@ -299,14 +299,17 @@ static void debug_release(struct debug_block *d)
 {
 	struct pa_run *run;
 
-	switch (pa_cache_free(d->block, &run)) {
+	switch (__pa_cache_free(d->block, &run, true)) {
 	case PA_CACHE_FREED:
 		break;
 	case PA_CACHE_NO_ARENA:
 		pa_large_free(d->block, false);
 		break;
 	case PA_CACHE_NO_BLOCK:
-		/* Live until now: only a racing stray free took it. */
+		/*
+		 * Live until now, and no client's free takes a debug pool's
+		 * block (__pa_cache_free()): not reached.
+		 */
 		preempt_enable();
 		break;
 	}

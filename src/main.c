@@ -235,7 +235,8 @@ static noinline void free_no_block(const void *p, struct pa_run *run,
 
 /*
  * The free fast path: debug mode is reached only from the two cold paths,
- * since a debug block's client pointer is no block's start.
+ * since a debug block's client pointer is no block's start, and a debug
+ * pool's block start is no block for pa_cache_free() either.
  */
 static __always_inline void free_pool_block(const void *p, const char *what,
 					    unsigned long caller)
