@@ -332,6 +332,53 @@ static void test_debug_large_block_start_is_refused(void)
 	pa_pool_destroy(pool);
 }
 
+/*
+ * A small debug block's start, in a run of the pool, is no client's
+ * pointer either: a free of it, while the client holds the block or while
+ * it waits in quarantine, is refused and counted, not taken by the free
+ * fast path underneath (the fuzzer's fourth finding).
+ */
+static void test_debug_small_block_start_is_refused(void)
+{
+	struct pa_pool *pool = debug_pool("dbg-small-start");
+	struct pa_stats before = pa_t_stats(pool);
+	unsigned char *p = pa_pool_alloc(pool, 64, GFP_KERNEL);
+	unsigned char *q = pa_pool_alloc(pool, 64, GFP_KERNEL);
+	struct pa_stats st;
+
+	PA_CHECK(p && q);
+	/* p - 16: debug mode's head, where the block underneath starts. */
+	/* Live: the block stays the client's, intact. */
+	pa_free(p - 16);
+	PA_CHECK(!pa_realloc(p - 16, 32, GFP_KERNEL));
+	pa_pool_free(pool, p - 16);
+	PA_CHECK(pa_owns(p));
+	PA_CHECK_EQ(pa_usable_size(p), 64);
+	st = pa_t_stats(pool);
+	PA_CHECK_EQ(st.frees, before.frees);
+	PA_CHECK_EQ(st.invalid_frees, before.invalid_frees + 3);
+	/* Quarantined: still held, not freed a second time underneath. */
+	pa_free(q);
+	pa_free(q - 16);
+	PA_CHECK(!pa_realloc(q - 16, 32, GFP_KERNEL));
+	pa_pool_free(pool, q - 16);
+	st = pa_t_stats(pool);
+	PA_CHECK_EQ(st.frees, before.frees + 1);
+	PA_CHECK_EQ(st.invalid_frees, before.invalid_frees + 6);
+	PA_CHECK_EQ(refused, 6);
+	PA_CHECK(pa_t_peek_all(q, 64, DEAD));
+	PA_CHECK_EQ(pa_pool_validate(pool), 0);
+	pa_free(p);
+	st = pa_t_stats(pool);
+	PA_CHECK_EQ(st.frees, before.frees + 2);
+	PA_CHECK_EQ(st.live_blocks, before.live_blocks);
+	before.allocs += 2;
+	before.frees += 2;
+	before.invalid_frees += 6;
+	expect_only(pool, &before, -1);
+	pa_pool_destroy(pool);
+}
+
 static void test_debug_free_through_the_wrong_pool(void)
 {
 	struct pa_pool *pool = debug_pool("dbg-owner");
@@ -421,6 +468,7 @@ const struct pa_case pa_debug_cases[] = {
 	PA_CASE(test_debug_double_free_after_quarantine, ""),
 	PA_CASE(test_debug_interior_pointer_is_refused, ""),
 	PA_CASE(test_debug_large_block_start_is_refused, ""),
+	PA_CASE(test_debug_small_block_start_is_refused, ""),
 	PA_CASE(test_debug_free_through_the_wrong_pool, ""),
 	PA_CASE(test_debug_validate_finds_damage_once, ""),
 	PA_CASE(test_debug_large_block_overflow, ""),
@@ -437,6 +485,8 @@ const struct pa_case pa_debug_cases[] = {
 	{ "test_debug_param_double_free", "debug=1", test_debug_double_free },
 	{ "test_debug_param_double_free_after_quarantine", "debug=1",
 	  test_debug_double_free_after_quarantine },
+	{ "test_debug_param_small_block_start", "debug=1",
+	  test_debug_small_block_start_is_refused },
 	{ "test_debug_param_wrong_pool", "debug=1",
 	  test_debug_free_through_the_wrong_pool },
 	{ "test_debug_param_validate", "debug=1",
