@@ -288,6 +288,43 @@ static void test_debug_large_block_start_is_refused(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, pa_owns(p));
 }
 
+/*
+ * A small debug block's start, the head 16 bytes before the client's
+ * pointer, is a block's start in the run underneath but no client's: a
+ * free of it, while the client holds the block or while it is quarantined,
+ * is refused and counted in the pool, and the block stays debug mode's.
+ * (The userspace fuzzer's fourth finding: pa_free() of it went down the
+ * free fast path and freed the block underneath.)
+ */
+static void test_debug_small_block_start_is_refused(struct kunit *test)
+{
+	struct pa_pool *pool = debug_pool(test, "dbg-small-start");
+	struct pa_stats before = pa_test_stats(pool), after;
+	u8 *p = pa_pool_alloc(pool, 64, GFP_KERNEL);
+	u8 *q = pa_pool_alloc(pool, 64, GFP_KERNEL);
+
+	pa_test_need_pool_backend(test, "runs, where a debug block starts a block");
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	/* The head is 16 bytes: requested, serial, 8 guard bytes. */
+	pa_free(p - 16);
+	KUNIT_EXPECT_TRUE(test, pa_owns(p));
+	KUNIT_EXPECT_EQ(test, pa_usable_size(p), (size_t)64);
+	pa_free(q);
+	pa_free(q - 16);
+	KUNIT_EXPECT_TRUE(test, pa_test_bytes_are(q, DEAD, 64));
+	after = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, after.frees, before.frees + 1);
+	KUNIT_EXPECT_EQ(test, after.invalid_frees, before.invalid_frees + 2);
+	KUNIT_EXPECT_EQ(test, pa_pool_validate(pool), 0);
+	memset(p, 0x5a, 64);
+	pa_free(p);
+	before.allocs += 2;
+	before.frees += 2;
+	before.invalid_frees += 2;
+	expect_only(test, pool, &before, -1);
+}
+
 /* Freed again after the quarantine gave the block back to the pool. */
 static void test_debug_double_free_after_quarantine(struct kunit *test)
 {
@@ -441,6 +478,7 @@ static struct kunit_case pa_debug_cases[] = {
 	KUNIT_CASE(test_debug_double_free),
 	KUNIT_CASE(test_debug_double_free_through_other_pool),
 	KUNIT_CASE(test_debug_large_block_start_is_refused),
+	KUNIT_CASE(test_debug_small_block_start_is_refused),
 	KUNIT_CASE(test_debug_double_free_after_quarantine),
 	KUNIT_CASE(test_debug_interior_pointer_is_refused),
 	KUNIT_CASE(test_debug_pointer_into_unused_block_is_refused),
