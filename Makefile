@@ -15,6 +15,8 @@
 #                        (FUZZ_SECONDS=, default 60)
 #   make bench-native    the core in userspace against pymalloc, glibc,
 #                        jemalloc, mimalloc and tcmalloc
+#   make docs            Documentation/ to HTML in build/docs/html (Sphinx
+#                        and the kernel's kernel-doc; no warning allowed)
 #
 # The module sources and what they contain are listed in Kbuild.
 
@@ -57,6 +59,10 @@ fuzz: deps
 bench-native: deps
 	@$(MAKE) -s -C tools/testing/userspace bench
 
-.PHONY: all modules install uninstall clean check fuzz bench-native
+# Documentation/pool_alloc.rst, "Building this documentation".
+docs: deps
+	@sh tools/testing/vm/docs.sh
+
+.PHONY: all modules install uninstall clean check fuzz bench-native docs
 
 include tools/testing/vm/vm.mk
