@@ -17,6 +17,9 @@
 #   - smoke pass on each stock kernel: modprobe the sample (which must pull in
 #     pool_alloc), read debugfs, unload; five rounds: debug=1 in the third,
 #     backend=kmalloc in the fourth, both in the fifth.
+#   - docs pass: make docs (Sphinx and kernel-doc, no warning, every exported
+#     function documented), and the overview's client, cut out of
+#     Documentation/pool_alloc.rst, built against stock 6.12 (docs.sh).
 # The KUnit pass runs every suite twice: as pool_alloc loads by default, and
 # with backend=kmalloc (suites named SUITE@kmalloc).
 # The last line is "N passed, N failed" for the KUnit and native cases; the other
@@ -25,7 +28,7 @@
 #
 # Tunables (environment): PA_KUNIT_TIMEOUT, PA_SMOKE_TIMEOUT,
 # PA_LIFECYCLE_TIMEOUT, PA_STRESS_SECS, PA_FUZZ_SECS (seconds); PA_PASSES, the
-# passes to run (default "native kunit stress lifecycle smoke").
+# passes to run (default "native kunit stress lifecycle smoke docs").
 set -eu
 . "$(dirname "$0")/lib.sh"
 # depmod lives in /sbin, which a non-root PATH may lack.
@@ -249,9 +252,31 @@ smoke_pass() {
 	return 1
 }
 
+# docs_pass KVER MODDIR: the documentation renders cleanly and documents
+# every export, and its example client builds against KVER's headers and
+# the pool_alloc.ko of MODDIR.
+docs_pass() {
+	say "== docs pass: Sphinx, kernel-doc, the overview's client (log build/logs/docs-pass.log)"
+	t0=$(date +%s)
+	rc=0
+	{
+		sh "$vm_dir/docs.sh" &&
+			sh "$vm_dir/docs.sh" example "/usr/src/linux-headers-$1" \
+				"$2/Module.symvers"
+	} >"$logs/docs-pass.log" 2>&1 || rc=$?
+	secs=$(($(date +%s) - t0))
+	sed -n 's/^docs: /  docs: /p' "$logs/docs-pass.log" >&2
+	if [ "$rc" = 0 ]; then
+		note "  docs: ok, $(sed -n 's/^docs: build.*no warning; all \([0-9]*\) exported.*/\1/p' "$logs/docs-pass.log") exported functions documented, no Sphinx or kernel-doc warning; the overview's client builds on $1 (${secs}s)"
+		return 0
+	fi
+	note "  docs: FAILED (${secs}s, build/logs/docs-pass.log, docs.warnings)"
+	return 1
+}
+
 # wants PASS: PASS is one of the passes PA_PASSES names (all by default), so
 # one pass can be run alone while working on it.
-passes=${PA_PASSES:-native kunit stress lifecycle smoke}
+passes=${PA_PASSES:-native kunit stress lifecycle smoke docs}
 wants() {
 	case " $passes " in
 	*" $1 "*) return 0 ;;
@@ -268,6 +293,7 @@ if wants smoke; then
 	smoke_pass "$kver61" "$mods61" || status=1
 	smoke_pass "$kver612" "$mods612" || status=1
 fi
+if wants docs; then docs_pass "$kver612" "$mods612" || status=1; fi
 
 echo "summary:"
 printf '%s' "$summary"
