@@ -4,6 +4,7 @@
 #
 #   make [KDIR=...]      build every module against KDIR (default: running kernel)
 #   make install         install pool_alloc.ko and the sample, run depmod
+#                        (INSTALL_MOD_PATH=, INSTALL_MOD_DIR=, default extra)
 #   make uninstall       remove them again
 #   make check           checkpatch --strict, sparse, kernel-doc -Wall
 #   make test            KUnit, a short stress in a KASAN/lockdep kernel; load/
@@ -27,23 +28,41 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-# What a machine runs: the allocator and its sample client, not the
-# benchmark or the tests.  INSTALL_MOD_PATH works as for modules_install.
-# The release the modules are built for, as their vermagic says it (Debian's
-# 6.1 headers answer `make kernelrelease` with the upstream version).
+# make install: what a machine runs, the allocator and its sample client,
+# built alone (PA_SHIPPED=y in Kbuild), to
+# $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR), then depmod.
+# INSTALL_MOD_PATH and INSTALL_MOD_DIR work as for the kernel's
+# modules_install.  The release is the one the modules are built for, as
+# their vermagic says it (Debian's 6.1 headers answer `make kernelrelease`
+# with the upstream version).  The modules are not signed: on a machine
+# with Secure Boot, install with DKMS, which signs them.
 KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
-	 $(KDIR)/include/generated/utsrelease.h)
-MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/extra
+	 $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+INSTALL_MOD_DIR ?= extra
+MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
 INSTALLED = pool_alloc.ko samples/pool_alloc_sample.ko
+DEPMOD ?= depmod
+depmod = $(DEPMOD) -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
 
-install: modules
+# Without a release the paths would lose a component: refuse instead.
+kver-check:
+	@test -n "$(KVER)" || { echo "no kernel release in" \
+		"$(KDIR)/include/generated/utsrelease.h: set KDIR to the" \
+		"kernel's build directory (linux-headers-<release>)" >&2; exit 1; }
+
+install: kver-check
+	$(MAKE) -C $(KDIR) M=$(CURDIR) PA_SHIPPED=y modules
 	install -d $(MODDIR)
 	install -m 644 $(INSTALLED) $(MODDIR)/
-	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+	$(depmod)
 
-uninstall:
+# Removes what install put there, and the directory if nothing else is
+# left in it; DKMS's copies (updates/dkms) are dkms remove's.  KVER=<release>
+# names the release when its headers are gone.
+uninstall: kver-check
 	rm -f $(addprefix $(MODDIR)/,$(notdir $(INSTALLED)))
-	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+	@if [ -d $(MODDIR) ]; then rmdir --ignore-fail-on-non-empty $(MODDIR); fi
+	$(depmod)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -63,6 +82,7 @@ bench-native: deps
 docs: deps
 	@sh tools/testing/vm/docs.sh
 
-.PHONY: all modules install uninstall clean check fuzz bench-native docs
+.PHONY: all modules kver-check install uninstall clean check fuzz \
+	bench-native docs
 
 include tools/testing/vm/vm.mk
