@@ -16,7 +16,8 @@
 #     memory back within 64 pages;
 #   - smoke pass on each stock kernel: modprobe the sample (which must pull in
 #     pool_alloc), read debugfs, unload; five rounds: debug=1 in the third,
-#     backend=kmalloc in the fourth, both in the fifth.
+#     backend=kmalloc in the fourth, both in the fifth; then pool_alloc
+#     with the example modprobe.d/pool_alloc.conf.
 #   - docs pass: make docs (Sphinx and kernel-doc, no warning, every exported
 #     function documented), and the overview's client, cut out of
 #     Documentation/pool_alloc.rst, built against stock 6.12 (docs.sh).
@@ -234,6 +235,8 @@ smoke_pass() {
 	say "== smoke pass on Debian $kver (log build/logs/smoke-$kver.log)"
 	root="$build/$kver/initramfs"
 	stage_busybox "$root" init-smoke
+	# For the guest's "# modprobe.d" block.
+	cp "$top/modprobe.d/pool_alloc.conf" "$root/etc/pa-modprobe.conf"
 	if ! stage_stock_modules "$root" "$kver" "$2"; then
 		note "  smoke  $kver: FAILED (modules.dep)"
 		return 1
@@ -245,7 +248,7 @@ smoke_pass() {
 		"smoke-$kver" "/boot/vmlinuz-$kver" "$root" || rc=$?
 	secs=$(($(date +%s) - t0))
 	if vm_verdict "smoke-$kver" $rc; then
-		note "  smoke  $kver: ok, 5 load/read/unload rounds (debug=1, backend=kmalloc, both) (${secs}s)"
+		note "  smoke  $kver: ok, 5 load/read/unload rounds (debug=1, backend=kmalloc, both), the modprobe.d example (${secs}s)"
 		return 0
 	fi
 	note "  smoke  $kver: FAILED (${secs}s, build/logs/smoke-$kver.*)"
