@@ -8,7 +8,8 @@
 #   make uninstall       remove them again
 #   make check           checkpatch --strict, sparse, kernel-doc -Wall
 #   make test            KUnit, a short stress in a KASAN/lockdep kernel; load/
-#                        unload cycles, smoke on stock kernels
+#                        unload cycles, smoke on stock kernels; DKMS builds
+#                        and make install into scratch directories
 #   make stress          the stress soak (DURATION=seconds, default 300)
 #   make demo            the sample workload on stock Debian 6.1, with stats
 #   make bench           pool_alloc against kmalloc/kmem_cache/vmalloc in qemu

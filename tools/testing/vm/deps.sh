@@ -4,7 +4,8 @@
 # `make deps`: install the Debian packages that every target needs: building
 # the modules and the test kernel, booting the VMs, checking the console,
 # kunit.py parse and the bench report (python3, gnuplot-nox), make docs
-# (python3-sphinx, and linux-source-6.12 for kernel-doc); the userspace
+# (python3-sphinx, and linux-source-6.12 for kernel-doc), the DKMS builds of
+# make test (dkms); the userspace
 # build's compilers, sanitizers and valgrind, and the allocators that
 # make bench-native compares with.  Cheap when
 # everything is there (dpkg-query only, no apt-get), so every target can
@@ -15,6 +16,7 @@ set -eu
 # (linux-image-6.12.<n>+deb12-amd64-unsigned), so it is found below.
 pkgs="build-essential bc flex bison libelf-dev libssl-dev dwarves cpio kmod
 xz-utils sparse python3 python3-sphinx gnuplot-nox qemu-system-x86 busybox-static
+dkms
 linux-source-6.12 linux-headers-amd64 linux-image-amd64
 clang valgrind pkg-config libpython3-dev libjemalloc-dev libmimalloc-dev
 libgoogle-perftools-dev"

@@ -21,6 +21,11 @@
 #   - docs pass: make docs (Sphinx and kernel-doc, no warning, every exported
 #     function documented), and the overview's client, cut out of
 #     Documentation/pool_alloc.rst, built against stock 6.12 (docs.sh).
+#     with the example modprobe.d/pool_alloc.conf;
+#   - dkms pass, on the host: dkms build, install and remove for stock 6.1
+#     and 6.12 in a scratch DKMS tree, make install and make uninstall into
+#     a scratch directory, the modprobe.d example against modinfo and
+#     modprobe (dkms_pass below).
 # The KUnit pass runs every suite twice: as pool_alloc loads by default, and
 # with backend=kmalloc (suites named SUITE@kmalloc).
 # The last line is "N passed, N failed" for the KUnit and native cases; the other
@@ -29,7 +34,7 @@
 #
 # Tunables (environment): PA_KUNIT_TIMEOUT, PA_SMOKE_TIMEOUT,
 # PA_LIFECYCLE_TIMEOUT, PA_STRESS_SECS, PA_FUZZ_SECS (seconds); PA_PASSES, the
-# passes to run (default "native kunit stress lifecycle smoke docs").
+# passes to run (default "native kunit stress lifecycle smoke docs dkms").
 set -eu
 . "$(dirname "$0")/lib.sh"
 # depmod lives in /sbin, which a non-root PATH may lack.
@@ -277,9 +282,255 @@ docs_pass() {
 	return 1
 }
 
+# dkms_pass: the packaging, on the host; no kernel is loaded and nothing
+# outside build/dkms/ is written.  The tree as `dkms add .` copies it from a
+# fresh clone goes to a scratch DKMS tree (dkms's --dkmstree, --sourcetree and
+# --installtree, and its signing key, all under build/dkms/), and for the
+# stock 6.1 and 6.12 headers in turn:
+#   - dkms build must build pool_alloc.ko and samples/pool_alloc_sample.ko,
+#     nothing else, each with that kernel's vermagic;
+#   - dkms install must put both in updates/dkms, where depmod -b finds the
+#     sample depending on pool_alloc.  It runs with --no-depmod: dkms would
+#     run depmod on /lib/modules/<release>, whatever --installtree says.
+# Then dkms remove --all must take both out and leave no pool_alloc in the
+# DKMS tree.  make install with INSTALL_MOD_PATH (6.1 headers) must install
+# the two modules and the dependency, and make uninstall leave the tree as it
+# was before.  The modprobe.d example must name every parameter modinfo lists,
+# and with its lines enabled, modprobe (kmod, --dry-run) must give each value
+# to its module.  (guest/init-smoke loads pool_alloc with it.)  Last,
+# /var/lib/dkms, /usr/src and /lib/modules must look as they did before.
+dkms_pass() {
+	say "== dkms pass: dkms build for Debian $kver61 and $kver612, make install (log build/logs/dkms.log)"
+	t0=$(date +%s)
+	dk_log="$logs/dkms.log"
+	: >"$dk_log"
+	dk_ok=0 dk_bad=0
+	if [ "$(id -u)" != 0 ]; then
+		note "  dkms: skipped (dkms add and dkms install need root)"
+		return 0
+	fi
+	if ! command -v dkms >/dev/null 2>&1; then
+		note "  dkms: FAILED (no dkms command; make deps installs it)"
+		return 1
+	fi
+	dk_ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$top/dkms.conf")
+	dk=$build/dkms
+	dk_arch=$(uname -m)
+	dk_host=$(dkms_host_state)
+	rm -rf "$dk"
+	mkdir -p "$dk/stage" "$dk/tree" "$dk/src"
+	# `dkms add DIR` copies DIR/*; build/ holds this scratch tree.
+	(cd "$top" && tar --exclude=./build --exclude=./.git -cf - .) |
+		tar -C "$dk/stage" -xf -
+	# dkms makes its key in /var/lib/dkms unless these name one.
+	export mok_signing_key="$dk/mok.key" mok_certificate="$dk/mok.pub"
+
+	dk_check "dkms.conf has a PACKAGE_VERSION" [ -n "$dk_ver" ]
+	# The commands README.md gives, on the scratch trees.
+	dk_check "dkms add ." dk_add
+	for k in "$kver61" "$kver612"; do
+		dkms_kernel "$k"
+	done
+	dk_check "dkms remove --all" dk_dkms remove --no-depmod \
+		"pool_alloc/$dk_ver" --all
+	dk_check "dkms remove: no pool_alloc left in the DKMS tree" \
+		[ ! -e "$dk/tree/pool_alloc" ]
+	for k in "$kver61" "$kver612"; do
+		dk_check "$k: dkms remove: no module left in the install tree" \
+			dk_none "$dk/lib/modules/$k"
+	done
+
+	dkms_make_install "$kver61"
+	dk_check "/var/lib/dkms, /usr/src and /lib/modules as before" \
+		[ "$(dkms_host_state)" = "$dk_host" ]
+	unset mok_signing_key mok_certificate
+
+	secs=$(($(date +%s) - t0))
+	if [ "$dk_bad" = 0 ]; then
+		rm -rf "$dk"
+		note "  dkms: ok, $dk_ok checks: dkms $dk_ver build, install and remove for $kver61 and $kver612; make install and uninstall; the modprobe.d example (${secs}s)"
+		return 0
+	fi
+	note "  dkms: FAILED, $dk_bad of $((dk_ok + dk_bad)) checks (${secs}s, build/logs/dkms.log, scratch build/dkms/)"
+	return 1
+}
+
+# dk_check WHAT CMD...: one check of the dkms pass: CMD, its output in the
+# log, must succeed.
+dk_check() {
+	dk_what=$1
+	shift
+	printf '\n### %s\n' "$dk_what" >>"$dk_log"
+	if "$@" >>"$dk_log" 2>&1; then
+		dk_ok=$((dk_ok + 1))
+	else
+		say "  dkms: $dk_what: FAILED"
+		echo "### FAILED" >>"$dk_log"
+		dk_bad=$((dk_bad + 1))
+	fi
+}
+
+# dk_dkms ACTION ARGS...: dkms on the scratch trees, two jobs at most.
+# shellcheck disable=SC2317 # run by dk_check
+dk_dkms() {
+	dkms "$@" --dkmstree "$dk/tree" --sourcetree "$dk/src" \
+		--installtree "$dk/lib/modules" -j 2
+}
+
+# dk_add: dkms add . in the copy of the tree.
+# shellcheck disable=SC2317 # run by dk_check
+dk_add() {
+	(cd "$dk/stage" && dk_dkms add .)
+}
+
+# dk_modules DIR KVER: DIR holds pool_alloc and pool_alloc_sample (.ko,
+# compressed or not, as the kernel's own modules are), built for KVER.
+# shellcheck disable=SC2317 # run by dk_check
+dk_modules() {
+	for m in pool_alloc pool_alloc_sample; do
+		f=$(find "$1" -maxdepth 1 -name "$m.ko*" | head -n 1)
+		[ -n "$f" ] || { echo "no $m.ko in $1"; return 1; }
+		v=$(modinfo -F vermagic "$f")
+		echo "$f: vermagic $v"
+		[ "${v%% *}" = "$2" ] || return 1
+	done
+}
+
+# dk_none DIR: no module under DIR.
+# shellcheck disable=SC2317 # run by dk_check
+dk_none() {
+	[ -z "$(find "$1" -name '*.ko*' 2>/dev/null)" ]
+}
+
+# dk_dep ROOT KVER SUBDIR: depmod -b ROOT KVER recorded that
+# SUBDIR/pool_alloc_sample needs SUBDIR/pool_alloc.
+# shellcheck disable=SC2317 # run by dk_check
+dk_dep() {
+	depmod -b "$1" "$2" &&
+		grep "^$3/pool_alloc_sample\.ko[.a-z]*: $3/pool_alloc\.ko" \
+			"$1/lib/modules/$2/modules.dep"
+}
+
+# dk_params KO M: the parameters modinfo lists for KO are those the example
+# shows for module M.
+# shellcheck disable=SC2317 # run by dk_check
+dk_params() {
+	dk_a=$(modinfo -F parm "$1" | cut -d: -f1 | sort)
+	dk_b=$(sed -n "s/^#options $2 \([a-z_]*\)=.*/\1/p" "$ex" | sort)
+	echo "modinfo: $dk_a"
+	echo "example: $dk_b"
+	[ -n "$dk_a" ] && [ "$dk_a" = "$dk_b" ]
+}
+
+# dk_values M: modprobe's dry run (build/dkms/modprobe.out) loads module M
+# with the values of the example's lines for M, in their order.
+# shellcheck disable=SC2317 # run by dk_check
+dk_values() {
+	dk_a=$(sed -n "s|^insmod .*/$1\.ko[.a-z]* *||p" "$dk/modprobe.out" |
+		sed 's/ *$//')
+	dk_b=$(sed -n "s/^#options $1 //p" "$ex" | tr '\n' ' ' | sed 's/ *$//')
+	cat "$dk/modprobe.out"
+	echo "expected: insmod .../$1.ko $dk_b"
+	[ -n "$dk_a" ] && [ "$dk_a" = "$dk_b" ]
+}
+
+# dk_tree ROOT KVER: the files of ROOT and its modules.dep for KVER.
+dk_tree() {
+	(cd "$1" && find . | sort)
+	cat "$1/lib/modules/$2/modules.dep"
+}
+
+# dkms_kernel KVER: dkms build and install for KVER (dkms_pass).
+dkms_kernel() {
+	k=$1
+	mkdir -p "$dk/lib/modules/$k"
+	dk_check "$k: dkms build" dk_dkms build "pool_alloc/$dk_ver" \
+		-k "$k" --kernelsourcedir "/usr/src/linux-headers-$k"
+	kb="$dk/tree/pool_alloc/$dk_ver/$k/$dk_arch"
+	# The modules kbuild linked in dkms's build directory, from its log.
+	kd="$dk/tree/pool_alloc/$dk_ver/build/"
+	dk_linked=$(sed -n "s|^ *LD \[M\] *$kd\(.*\.ko\)$|\1|p" \
+		"$kb/log/make.log" 2>/dev/null | sort | tr '\n' ' ')
+	dk_check "$k: dkms build linked only the two modules (${dk_linked:-nothing})" \
+		[ "$dk_linked" = "pool_alloc.ko samples/pool_alloc_sample.ko " ]
+	dk_check "$k: dkms build: both modules, $k's vermagic" \
+		dk_modules "$kb/module" "$k"
+	dk_check "$k: dkms install" dk_dkms install --no-depmod \
+		"pool_alloc/$dk_ver" -k "$k" \
+		--kernelsourcedir "/usr/src/linux-headers-$k"
+	dk_check "$k: dkms install: both in updates/dkms" \
+		dk_modules "$dk/lib/modules/$k/updates/dkms" "$k"
+	dk_check "$k: depmod: pool_alloc_sample needs pool_alloc" \
+		dk_dep "$dk" "$k" updates/dkms
+	dk_check "$k: dkms status: installed" dk_status "$k"
+}
+
+# dk_status KVER: dkms status says pool_alloc is installed for KVER.
+# shellcheck disable=SC2317 # run by dk_check
+dk_status() {
+	dk_st=$(dk_dkms status "pool_alloc/$dk_ver" -k "$1")
+	printf '%s\n' "$dk_st"
+	printf '%s\n' "$dk_st" | grep -q ": installed$"
+}
+
+# dkms_make_install KVER: make install and make uninstall into
+# build/dkms/root/ for KVER, and the modprobe.d example (dkms_pass).
+dkms_make_install() {
+	k=$1
+	r="$dk/root"
+	mr="$r/lib/modules/$k"
+	ex="$top/modprobe.d/pool_alloc.conf"
+	mkdir -p "$mr"
+	# A /lib/modules/<release> as the kernel's package leaves it, without
+	# the kernel's modules.
+	: >"$mr/modules.order"
+	for f in modules.builtin modules.builtin.modinfo; do
+		cp "/lib/modules/$k/$f" "$mr/" 2>/dev/null || : >"$mr/$f"
+	done
+	depmod -b "$r" "$k"
+	dk_tree "$r" "$k" >"$dk/before"
+
+	dk_check "make install" make -j2 -C "$dk/stage" install \
+		KDIR="/usr/src/linux-headers-$k" INSTALL_MOD_PATH="$r"
+	dk_installed=$(cd "$mr" && find . -name '*.ko*' | sort | tr '\n' ' ')
+	dk_check "make install: the two modules in extra/ (${dk_installed:-none})" \
+		[ "$dk_installed" = "./extra/pool_alloc.ko ./extra/pool_alloc_sample.ko " ]
+	dk_check "make install: $k's vermagic" dk_modules "$mr/extra" "$k"
+	dk_check "make install: depmod: pool_alloc_sample needs pool_alloc" \
+		dk_dep "$r" "$k" extra
+
+	# The example names every parameter, and nothing else; enabled,
+	# modprobe accepts it and hands each value to its module.
+	sed 's/^#options /options /' "$ex" >"$dk/modprobe.conf"
+	modprobe -d "$r" -S "$k" -C "$dk/modprobe.conf" --dry-run --verbose \
+		pool_alloc_sample >"$dk/modprobe.out" 2>&1 || true
+	for m in pool_alloc pool_alloc_sample; do
+		dk_check "modprobe.d example: every parameter of $m" \
+			dk_params "$mr/extra/$m.ko" "$m"
+		dk_check "modprobe.d example: modprobe gives $m its values" \
+			dk_values "$m"
+	done
+
+	dk_check "make uninstall" make -C "$dk/stage" uninstall \
+		KDIR="/usr/src/linux-headers-$k" INSTALL_MOD_PATH="$r"
+	dk_tree "$r" "$k" >"$dk/after"
+	dk_check "make uninstall: the tree as before make install" \
+		diff -u "$dk/before" "$dk/after"
+}
+
+# dkms_host_state: what the dkms pass must not change on the host.
+dkms_host_state() {
+	ls -d /var/lib/dkms/* /usr/src/pool_alloc-* \
+		/lib/modules/*/updates/dkms/pool_alloc* 2>/dev/null
+	for k in "$kver61" "$kver612"; do
+		stat -c '%n %Y' "/lib/modules/$k/modules.dep" 2>/dev/null
+	done
+	true
+}
+
 # wants PASS: PASS is one of the passes PA_PASSES names (all by default), so
 # one pass can be run alone while working on it.
-passes=${PA_PASSES:-native kunit stress lifecycle smoke docs}
+passes=${PA_PASSES:-native kunit stress lifecycle smoke docs dkms}
 wants() {
 	case " $passes " in
 	*" $1 "*) return 0 ;;
@@ -297,6 +548,7 @@ if wants smoke; then
 	smoke_pass "$kver612" "$mods612" || status=1
 fi
 if wants docs; then docs_pass "$kver612" "$mods612" || status=1; fi
+if wants dkms; then dkms_pass || status=1; fi
 
 echo "summary:"
 printf '%s' "$summary"

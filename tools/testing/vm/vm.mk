@@ -8,7 +8,8 @@
 #   make test                  KUnit pass and a 30 s stress pass on the
 #                              KASAN/lockdep test kernel, 50 load/unload cycles
 #                              on stock 6.12, smoke passes on the stock Debian
-#                              6.1 and 6.12 kernels; last line "N passed,
+#                              6.1 and 6.12 kernels, DKMS builds for both and
+#                              make install on the host; last line "N passed,
 #                              N failed"; logs in build/logs/
 #   make stress [DURATION=S]   the soak: pa_stress under fault injection on the
 #                              test kernel for S seconds (default 300), then
