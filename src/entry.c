@@ -2,8 +2,9 @@
 /*
  * The entry points' way off their fast paths, shared by the allocator hooks
  * (main.c) and the profiler (profile.c), which hold it while a hook is
- * installed or the profiler has work: a counting static key, and the bound
- * of pa_alloc()'s fast path.
+ * installed or the profiler has work, and by the tracepoints (trace.c) while
+ * they have probes: a counting static key, and the bound of pa_alloc()'s
+ * fast path.
  *
  * pa_free() and pa_pool_alloc() test pa_entry_key: one jump, patched to a
  * no-op while nobody holds it.  pa_alloc(), pa_zalloc() and pa_calloc()
@@ -30,12 +31,19 @@ static DEFINE_MUTEX(entry_lock);
  * pa_entry_init() - set the bound of pa_alloc()'s fast path
  * @small_max: the default pool's small_max
  *
- * Context: module load, before anything can hold the way.
+ * A tracepoint's probe may hold the way already: its events exist from
+ * the moment the module is coming, before pa_init() runs.  The bound then
+ * stays 0 until the last holder lets go.
+ *
+ * Context: module load.
  */
 void pa_entry_init(unsigned int small_max)
 {
+	mutex_lock(&entry_lock);
 	entry_small_max = small_max;
-	WRITE_ONCE(pa_entry_bound, small_max);
+	if (!entry_holders)
+		WRITE_ONCE(pa_entry_bound, small_max);
+	mutex_unlock(&entry_lock);
 }
 
 /**

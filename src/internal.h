@@ -63,7 +63,10 @@
  *                                lock.  profile_mutex (profile.c) is taken
  *                                at the same level, never with it.
  *  2. entry_lock (mutex)         the holders of the entry points' slow paths
- *                                (entry.c), held across their key's switch
+ *                                (entry.c), held across their key's switch;
+ *                                taken under the kernel's tracepoints_mutex
+ *                                when an event's first probe registers
+ *                                (trace.c)
  *  3. CPU hotplug lock (the hotplug callbacks run under it)
  *  4. pa_pools_lock (mutex)      the list of pools, their debugfs directories
  *                                (pool.c: pa_pool_lock())

@@ -21,6 +21,7 @@
 #include "internal.h"
 #include "cache.h"
 #include "sanitize.h"
+#include "trace.h"
 
 /* ---- Parameters -------------------------------------------------------- */
 
@@ -129,6 +130,54 @@ MODULE_PARM_DESC(profile,
 
 struct pa_pool *pa_default_pool;
 
+static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
+{
+	enum pa_lookup found;
+
+	if (static_branch_unlikely(&pa_debug_key)) {
+		found = pa_debug_query(p, info);
+		if (found != PA_NOT_OURS)
+			return found;
+	}
+	found = pa_cache_query(p, info);
+
+	if (found == PA_NOT_OURS)
+		found = pa_large_query(p, 0, info, true);
+	return found;
+}
+
+/*
+ * The events of trace.h, emitted past pa_entry_key, which their probes hold
+ * (trace.c).  bytes_alloc is what pa_usable_size() says of the block; in
+ * NMI, where only this CPU's cache hands out blocks, the lockless lookup
+ * of small blocks finds it.
+ */
+static void trace_alloc(struct pa_pool *pool, const void *p, size_t size,
+			gfp_t gfp, unsigned long caller)
+{
+	struct pa_block_info info;
+	enum pa_lookup found = PA_NOT_OURS;
+
+	if (!ZERO_OR_NULL_PTR(p))
+		found = in_nmi() ? pa_cache_query(p, &info) :
+				   block_query(p, &info);
+	trace_pa_alloc(caller, p, size, found == PA_LIVE ? info.usable : 0,
+		       gfp, pool->name);
+}
+
+/*
+ * The pa_free event of @p when it is a live block, which the free that
+ * follows will free: before, while its pool can still be found.  Not in
+ * NMI, where the lookup of a large block would take a lock.
+ */
+static void trace_free(const void *p, unsigned long caller)
+{
+	struct pa_block_info info;
+
+	if (block_query(p, &info) == PA_LIVE)
+		trace_pa_free(caller, p, info.pool->name);
+}
+
 /* A request of 0 bytes, of more than small_max, or to a debug pool. */
 static noinline void *alloc_not_small(struct pa_pool *pool, size_t size,
 				      gfp_t gfp)
@@ -160,7 +209,8 @@ static __always_inline void *alloc_pool_block(struct pa_pool *pool,
 
 /*
  * An allocation past pa_entry_key: the profiler, while it is on, records the
- * block and its site.
+ * block and its site; the pa_alloc event, while it has a probe, shows every
+ * call, a failed one with ptr 0.
  */
 static noinline void *alloc_profiled(struct pa_pool *pool, size_t size,
 				     gfp_t gfp, unsigned long caller)
@@ -169,6 +219,8 @@ static noinline void *alloc_profiled(struct pa_pool *pool, size_t size,
 
 	if (static_branch_unlikely(&pa_profile_key) && !ZERO_OR_NULL_PTR(p))
 		pa_profile_alloc(pool, p, size, caller);
+	if (trace_pa_alloc_enabled())
+		trace_alloc(pool, p, size, gfp, caller);
 	return p;
 }
 
@@ -256,23 +308,28 @@ static __always_inline void free_pool_block(const void *p, const char *what,
 }
 
 /*
- * A free while blocks may have traces: a traced pointer is a live block,
- * which the free will free, so the trace goes first, before another
- * allocation can get the address.
+ * A free while blocks may have traces, or pa_free a probe: a traced pointer
+ * is a live block, which the free will free, so the trace and the event go
+ * first, before another allocation can get the address.
  */
 static noinline void free_profiled(const void *p, const char *what,
 				   unsigned long caller)
 {
-	if (static_branch_unlikely(&pa_profile_key) && !ZERO_OR_NULL_PTR(p)) {
+	bool profiled = static_branch_unlikely(&pa_profile_key);
+
+	if ((profiled || trace_pa_free_enabled()) && !ZERO_OR_NULL_PTR(p)) {
 		/*
-		 * The trace table takes locks: in NMI the whole free waits
-		 * for the irq_work (nmi.c), which comes back here.
+		 * The trace table and the lookup take locks: in NMI the whole
+		 * free waits for the irq_work (nmi.c), which comes back here.
 		 */
 		if (unlikely(in_nmi())) {
 			pa_nmi_defer_free(p, NULL, what, caller);
 			return;
 		}
-		pa_profile_free(p);
+		if (profiled)
+			pa_profile_free(p);
+		if (trace_pa_free_enabled())
+			trace_free(p, caller);
 	}
 	free_pool_block(p, what, caller);
 }
@@ -285,22 +342,6 @@ static __always_inline void free_block(const void *p, const char *what,
 		return;
 	}
 	free_pool_block(p, what, caller);
-}
-
-static enum pa_lookup block_query(const void *p, struct pa_block_info *info)
-{
-	enum pa_lookup found;
-
-	if (static_branch_unlikely(&pa_debug_key)) {
-		found = pa_debug_query(p, info);
-		if (found != PA_NOT_OURS)
-			return found;
-	}
-	found = pa_cache_query(p, info);
-
-	if (found == PA_NOT_OURS)
-		found = pa_large_query(p, 0, info, true);
-	return found;
 }
 
 /* pa_realloc() of the built-in allocator; @caller called the entry point. */
@@ -572,16 +613,40 @@ VISIBLE_IF_KUNIT struct notifier_block pa_hook_module_nb = {
 };
 EXPORT_SYMBOL_IF_KUNIT(pa_hook_module_nb);
 
+/*
+ * pool_free() past pa_entry_key: a live block of @pool loses its profiler
+ * trace and has its pa_free event, then is freed, and true is returned.
+ * Anything else is left to pool_free(), which refuses it as without the
+ * profiler or a probe: another pool's block keeps its trace and has no
+ * event.  Debug mode frees its blocks itself, not through free_block().
+ */
+static noinline bool pool_free_watched(struct pa_pool *pool, const void *p,
+				       const char *what, unsigned long caller)
+{
+	struct pa_block_info info;
+
+	if (block_query(p, &info) != PA_LIVE || info.pool != pool)
+		return false;
+	if (static_branch_unlikely(&pa_profile_key))
+		pa_profile_free(p);
+	if (trace_pa_free_enabled())
+		trace_pa_free(caller, p, pool->name);
+	if (static_branch_unlikely(&pa_debug_key) &&
+	    pa_debug_free(p, pool, what, caller))
+		return true;
+	free_pool_block(p, what, caller);
+	return true;
+}
+
 /* pa_pool_free(), less the NULL test; inlined there as it was. */
 static __always_inline void pool_free(struct pa_pool *pool, const void *p,
 				      const char *what, unsigned long caller)
 {
 	struct pa_block_info info;
 
-	/* Only a block of @pool is freed: another pool's keeps its trace. */
-	if (static_branch_unlikely(&pa_profile_key) &&
-	    block_query(p, &info) == PA_LIVE && info.pool == pool)
-		pa_profile_free(p);
+	if (static_branch_unlikely(&pa_entry_key) &&
+	    pool_free_watched(pool, p, what, caller))
+		return;
 	if (static_branch_unlikely(&pa_debug_key) &&
 	    pa_debug_free(p, pool, what, caller))
 		return;
@@ -589,7 +654,7 @@ static __always_inline void pool_free(struct pa_pool *pool, const void *p,
 		pa_report_wrong_pool(pool, info.pool, p, caller);
 		return;
 	}
-	free_block(p, what, caller);
+	free_pool_block(p, what, caller);
 }
 
 /*
