@@ -36,7 +36,12 @@ static size_t sample_size(unsigned int i)
 	return sizes[i % ARRAY_SIZE(sizes)];
 }
 
-static int sample_round(unsigned int i)
+/*
+ * Not inlined into sample_init(), whose text is freed once the module is
+ * loaded: the call sites that tracepoints and the profiler record here
+ * still name a function of the sample afterwards.
+ */
+static noinline int sample_round(unsigned int i)
 {
 	size_t size = sample_size(i + get_random_u32_below(3));
 	void *a, *b, *grown;
@@ -51,7 +56,7 @@ static int sample_round(unsigned int i)
 	if (!grown)
 		goto err_free;
 	b = grown;
-	pa_free(a);
+	pa_pool_free(sample_pool, a);
 
 	if (i < SAMPLE_KEPT)
 		kept[i] = b;
