@@ -7,7 +7,8 @@
 # (python3-sphinx, and linux-source-6.12 for kernel-doc), the DKMS builds of
 # make test (dkms); the userspace
 # build's compilers, sanitizers and valgrind, and the allocators that
-# make bench-native compares with.  Cheap when
+# make bench-native compares with; bpftrace and perf for make trace-demo.
+# Cheap when
 # everything is there (dpkg-query only, no apt-get), so every target can
 # depend on it; non-interactive because CI has no stdin.
 set -eu
@@ -19,7 +20,7 @@ xz-utils sparse python3 python3-sphinx gnuplot-nox qemu-system-x86 busybox-stati
 dkms
 linux-source-6.12 linux-headers-amd64 linux-image-amd64
 clang valgrind pkg-config libpython3-dev libjemalloc-dev libmimalloc-dev
-libgoogle-perftools-dev"
+libgoogle-perftools-dev bpftrace linux-perf"
 
 # libFuzzer's package carries clang's major version: the installed clang's,
 # or the one apt would install.

@@ -21,6 +21,8 @@
 #                              bench/results/<series>/ (bench/README.md)
 #   make bench-trace           record bench/traces/boot-busybox.trace.gz again
 #                              from a stock 6.1 boot
+#   make trace-demo            the tracing one-liners of the Documentation
+#                              (bpftrace, perf, hist triggers) on stock 6.1
 #
 # The test kernel is built once and cached in
 # $(XDG_CACHE_HOME or ~/.cache)/pool-alloc/; modules are built per kernel in
@@ -49,5 +51,8 @@ bench: deps
 bench-trace: deps
 	@sh $(VM_DIR)/trace.sh
 
-.PHONY: deps test stress demo bench bench-trace
+trace-demo: deps
+	@sh $(VM_DIR)/trace-demo.sh
+
+.PHONY: deps test stress demo bench bench-trace trace-demo
 .DEFAULT_GOAL := $(vm_saved_goal)
