@@ -23,6 +23,9 @@
 #                              from a stock 6.1 boot
 #   make trace-demo            the tracing one-liners of the Documentation
 #                              (bpftrace, perf, hist triggers) on stock 6.1
+#   make pastat-fixtures [KERNEL=6.1]
+#                              take tools/pastat/fixtures/ again from stock
+#                              Debian 6.12 (default) or 6.1
 #
 # The test kernel is built once and cached in
 # $(XDG_CACHE_HOME or ~/.cache)/pool-alloc/; modules are built per kernel in
@@ -54,5 +57,8 @@ bench-trace: deps
 trace-demo: deps
 	@sh $(VM_DIR)/trace-demo.sh
 
-.PHONY: deps test stress demo bench bench-trace trace-demo
+pastat-fixtures: deps
+	@KERNEL='$(KERNEL)' sh $(VM_DIR)/fixtures.sh
+
+.PHONY: deps test stress demo bench bench-trace trace-demo pastat-fixtures
 .DEFAULT_GOAL := $(vm_saved_goal)
