@@ -86,8 +86,11 @@ expect_eq() {
 
 test_tables_print() {
 	pastat --root "$fx/$1" --once || { cat "$tmp/err"; return 1; }
-	grep -q '^Live blocks: ' "$tmp/out" && grep -q '^CLASS ' "$tmp/out" ||
-		{ echo "no summary or class table"; return 1; }
+	if ! grep -q '^Live blocks: ' "$tmp/out" ||
+		! grep -q '^CLASS ' "$tmp/out"; then
+		echo "no summary or class table"
+		return 1
+	fi
 	[ ! -s "$tmp/err" ] || { cat "$tmp/err"; return 1; }
 }
 
@@ -181,6 +184,8 @@ test_pool_rows() {
 			[ -z "$row" ] || { echo "empty pool $p has a row: $row"; return 1; }
 			continue
 		fi
+		# The row's columns, as words.
+		# shellcheck disable=SC2086
 		set -- $row
 		expect_eq "${2:-}" "$live" "pool $p USED" || return 1
 		expect_eq "${3:-}" "$(col_sum "$d/classes" blocks_free)" \
@@ -225,8 +230,10 @@ check one_pool_shows_its_classes_and_arenas test_one_pool
 
 test_unknown_pool() {
 	pastat --root "$fx/sample" -p nosuch --once
-	[ "$rc" = 1 ] && grep -q 'no pool "nosuch"' "$tmp/err" ||
-		{ echo "status $rc: $(cat "$tmp/err")"; return 1; }
+	if [ "$rc" != 1 ] || ! grep -q 'no pool "nosuch"' "$tmp/err"; then
+		echo "status $rc: $(cat "$tmp/err")"
+		return 1
+	fi
 }
 check unknown_pool_is_an_error test_unknown_pool
 
@@ -277,9 +284,12 @@ check validate_is_read_with_V_only test_validate
 
 test_empty() {
 	pastat --root "$fx/empty" --once || { cat "$tmp/err"; return 1; }
-	grep -q '(no pool holds anything)' "$tmp/out" &&
-	grep -q '(no class holds anything)' "$tmp/out" &&
-	! grep -q 'ARENA MAP' "$tmp/out" || { cat "$tmp/out"; return 1; }
+	if ! grep -q '(no pool holds anything)' "$tmp/out" ||
+		! grep -q '(no class holds anything)' "$tmp/out" ||
+		grep -q 'ARENA MAP' "$tmp/out"; then
+		cat "$tmp/out"
+		return 1
+	fi
 }
 check empty_tree_prints_no_rows test_empty
 
@@ -287,6 +297,8 @@ test_kmalloc() {
 	pastat --root "$fx/kmalloc" --once || { cat "$tmp/err"; return 1; }
 	grep -q '(no class holds anything)' "$tmp/out" ||
 		{ echo "class rows with the kmalloc backend"; return 1; }
+	# The row's columns, as words.
+	# shellcheck disable=SC2046
 	set -- $(pool_row sample)
 	expect_eq "${6:-}" "$(stat_of "$fx/kmalloc/pools/sample/stats" large_live)" \
 		"LARGE of sample"
@@ -342,8 +354,10 @@ check sort_pools_by_name test_sort_pools_by_name
 
 test_bad_sort_key() {
 	pastat --root "$fx/sample" --once -s colour
-	[ "$rc" = 2 ] && grep -q 'not a sort key' "$tmp/err" ||
-		{ echo "status $rc: $(cat "$tmp/err")"; return 1; }
+	if [ "$rc" != 2 ] || ! grep -q 'not a sort key' "$tmp/err"; then
+		echo "status $rc: $(cat "$tmp/err")"
+		return 1
+	fi
 }
 check unknown_sort_key_is_a_usage_error test_bad_sort_key
 
