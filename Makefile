@@ -3,6 +3,9 @@
 # pool_alloc: out-of-tree build of the modules, plus the project's targets.
 #
 #   make [KDIR=...]      build every module against KDIR (default: running kernel)
+#                        and pastat
+#   make pastat          the debugfs viewer tools/pastat/pastat alone (no kernel
+#                        headers needed)
 #   make install         install pool_alloc.ko and the sample, run depmod
 #                        (INSTALL_MOD_PATH=, INSTALL_MOD_DIR=, default extra)
 #   make uninstall       remove them again
@@ -24,10 +27,14 @@
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
-all: modules
+all: modules pastat
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# Userspace: tools/pastat/Makefile.
+pastat:
+	$(MAKE) -C tools/pastat
 
 # make install: what a machine runs, the allocator and its sample client,
 # built alone (PA_SHIPPED=y in Kbuild), to
@@ -67,6 +74,7 @@ uninstall: kver-check
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C tools/pastat clean
 	rm -rf build
 
 check: deps
@@ -83,7 +91,7 @@ bench-native: deps
 docs: deps
 	@sh tools/testing/vm/docs.sh
 
-.PHONY: all modules kver-check install uninstall clean check fuzz \
+.PHONY: all modules pastat kver-check install uninstall clean check fuzz \
 	bench-native docs
 
 include tools/testing/vm/vm.mk
