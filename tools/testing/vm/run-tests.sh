@@ -16,25 +16,29 @@
 #     memory back within 64 pages;
 #   - smoke pass on each stock kernel: modprobe the sample (which must pull in
 #     pool_alloc), read debugfs, unload; five rounds: debug=1 in the third,
-#     backend=kmalloc in the fourth, both in the fifth; then pool_alloc
-#     with the example modprobe.d/pool_alloc.conf.
+#     backend=kmalloc in the fourth, both in the fifth, with the tracepoints'
+#     records checked; then pool_alloc with the example
+#     modprobe.d/pool_alloc.conf, and pastat (static, in the initramfs)
+#     against the live files;
 #   - docs pass: make docs (Sphinx and kernel-doc, no warning, every exported
 #     function documented), and the overview's client, cut out of
-#     Documentation/pool_alloc.rst, built against stock 6.12 (docs.sh).
-#     with the example modprobe.d/pool_alloc.conf;
+#     Documentation/pool_alloc.rst, built against stock 6.12 (docs.sh);
 #   - dkms pass, on the host: dkms build, install and remove for stock 6.1
 #     and 6.12 in a scratch DKMS tree, make install and make uninstall into
 #     a scratch directory, the modprobe.d example against modinfo and
-#     modprobe (dkms_pass below).
+#     modprobe (dkms_pass below);
+#   - pastat pass: tools/pastat's tests against its fixtures, once as built
+#     and once under ASan+UBSan (no VM).
 # The KUnit pass runs every suite twice: as pool_alloc loads by default, and
 # with backend=kmalloc (suites named SUITE@kmalloc).
-# The last line is "N passed, N failed" for the KUnit and native cases; the other
+# The last line is "N passed, N failed" for the KUnit, native and pastat cases; the other
 # passes are one line each of the summary above it.  The exit status is
 # non-zero if any pass failed.  Logs: build/logs/.
 #
 # Tunables (environment): PA_KUNIT_TIMEOUT, PA_SMOKE_TIMEOUT,
 # PA_LIFECYCLE_TIMEOUT, PA_STRESS_SECS, PA_FUZZ_SECS (seconds); PA_PASSES, the
-# passes to run (default "native kunit stress lifecycle smoke docs dkms").
+# passes to run (default "native kunit stress lifecycle smoke docs dkms
+# pastat").
 set -eu
 . "$(dirname "$0")/lib.sh"
 # depmod lives in /sbin, which a non-root PATH may lack.
@@ -67,6 +71,8 @@ kver612=$(stock_series 6.12)
 test_mods=$(build_modules "$tree" "$test_kver" ARCH=x86_64)
 mods61=$(build_modules "/usr/src/linux-headers-$kver61" "$kver61")
 mods612=$(build_modules "/usr/src/linux-headers-$kver612" "$kver612")
+make -s -C "$top/tools/pastat" static ||
+	die "pastat.static did not build (tools/pastat)"
 
 # kunit_ktap NAME: one KTAP document made of the suites' debugfs copies in
 # the result file of run NAME (guest/init-kunit).  Each copy is a document of
@@ -234,6 +240,31 @@ native_pass() {
 	return 1
 }
 
+# pastat_pass: tools/pastat's tests against its fixtures, as built and
+# under ASan+UBSan; each run ends with its runner's "N passed, N failed",
+# which count in the totals.
+pastat_pass() {
+	say "== pastat pass: the viewer against its fixtures (log build/logs/pastat.log)"
+	t0=$(date +%s)
+	rc=0
+	{
+		make -s -C "$top/tools/pastat" test &&
+			make -s -C "$top/tools/pastat" test-asan
+	} >"$logs/pastat.log" 2>&1 || rc=$?
+	secs=$(($(date +%s) - t0))
+	read -r ppass pfailed pruns <<-EOF
+	$(sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' \
+		"$logs/pastat.log" |
+		awk '{ p += $1; f += $2; n++ } END { print p + 0, f + 0, n + 0 }')
+	EOF
+	if [ "$rc" = 0 ] && [ "$pfailed" = 0 ] && [ "$pruns" = 2 ]; then
+		note "  pastat: ok, $ppass cases against the fixtures, as built and under ASan+UBSan (${secs}s)"
+		return 0
+	fi
+	note "  pastat: FAILED ($ppass passed, $pfailed failed in $pruns of 2 runs; ${secs}s, build/logs/pastat.log)"
+	return 1
+}
+
 # smoke_pass KVER MODDIR
 smoke_pass() {
 	kver=$1
@@ -242,6 +273,9 @@ smoke_pass() {
 	stage_busybox "$root" init-smoke
 	# For the guest's "# modprobe.d" block.
 	cp "$top/modprobe.d/pool_alloc.conf" "$root/etc/pa-modprobe.conf"
+	# The viewer, for guest/init-smoke's pastat block: static, as the
+	# guest has no libc.
+	cp "$top/tools/pastat/pastat.static" "$root/bin/pastat"
 	if ! stage_stock_modules "$root" "$kver" "$2"; then
 		note "  smoke  $kver: FAILED (modules.dep)"
 		return 1
@@ -253,7 +287,7 @@ smoke_pass() {
 		"smoke-$kver" "/boot/vmlinuz-$kver" "$root" || rc=$?
 	secs=$(($(date +%s) - t0))
 	if vm_verdict "smoke-$kver" $rc; then
-		note "  smoke  $kver: ok, 5 load/read/unload rounds (debug=1, backend=kmalloc, both), the modprobe.d example (${secs}s)"
+		note "  smoke  $kver: ok, 5 load/read/unload rounds (debug=1, backend=kmalloc, both) with the tracepoints, the modprobe.d example, pastat live (${secs}s)"
 		return 0
 	fi
 	note "  smoke  $kver: FAILED (${secs}s, build/logs/smoke-$kver.*)"
@@ -530,7 +564,7 @@ dkms_host_state() {
 
 # wants PASS: PASS is one of the passes PA_PASSES names (all by default), so
 # one pass can be run alone while working on it.
-passes=${PA_PASSES:-native kunit stress lifecycle smoke docs dkms}
+passes=${PA_PASSES:-native kunit stress lifecycle smoke docs dkms pastat}
 wants() {
 	case " $passes " in
 	*" $1 "*) return 0 ;;
@@ -538,7 +572,7 @@ wants() {
 	return 1
 }
 
-kpass=0 kfailed=0 kskip=0 npass=0 nfailed=0
+kpass=0 kfailed=0 kskip=0 npass=0 nfailed=0 ppass=0 pfailed=0
 if wants native; then native_pass || status=1; fi
 if wants kunit; then kunit_pass || status=1; fi
 if wants stress; then stress_pass || status=1; fi
@@ -549,12 +583,13 @@ if wants smoke; then
 fi
 if wants docs; then docs_pass "$kver612" "$mods612" || status=1; fi
 if wants dkms; then dkms_pass || status=1; fi
+if wants pastat; then pastat_pass || status=1; fi
 
 echo "summary:"
 printf '%s' "$summary"
-# The native cases count with the KUnit ones.
-kpass=$((kpass + npass))
-kfailed=$((kfailed + nfailed))
+# The native and pastat cases count with the KUnit ones.
+kpass=$((kpass + npass + ppass))
+kfailed=$((kfailed + nfailed + pfailed))
 if [ "$kskip" != 0 ]; then
 	echo "$kpass passed, $kfailed failed, $kskip skipped"
 else
