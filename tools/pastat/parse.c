@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "pastat.h"
 
 char pastat_err[512];
@@ -754,9 +755,23 @@ int snap_read(const char *root, const struct read_opts *opts,
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		snap->npools++;
-		if (pool_read(root, names[i], opts, &snap->pools[i]))
+		struct pool *pool = &snap->pools[snap->npools++];
+		bool gone;
+
+		if (!pool_read(root, names[i], opts, pool))
+			continue;
+		/*
+		 * A pool destroyed since readdir() took its directory with
+		 * it: not an error for a live view of every pool.
+		 */
+		p = path_join(root, "pools", names[i]);
+		gone = p && access(p, F_OK) && errno == ENOENT;
+		free(p);
+		if (!gone || opts->only_pool)
 			goto out;
+		pool_free(pool);
+		memset(pool, 0, sizeof(*pool));
+		snap->npools--;
 	}
 	ret = 0;
 out:

@@ -319,6 +319,19 @@ test_pool_name_space() {
 }
 check pool_name_with_a_space test_pool_name_space
 
+# A pool destroyed between readdir() and the reading of its files: its
+# directory is gone (here, a dangling link), which a live view skips; with
+# -p, that pool is an error.
+test_pool_gone() {
+	cp -r "$fx/sample" "$tmp/gone"
+	ln -s "$tmp/nowhere" "$tmp/gone/pools/zzz"
+	pastat --root "$tmp/gone" --once || { cat "$tmp/err"; return 1; }
+	[ -n "$(pool_row sample)" ] || { echo "no row for sample"; return 1; }
+	pastat --root "$tmp/gone" -p zzz --once
+	[ "$rc" = 1 ] || { echo "-p zzz: status $rc"; return 1; }
+}
+check pool_gone_while_reading_is_skipped test_pool_gone
+
 # ---- columns by name -----------------------------------------------------
 
 test_columns_moved() {
