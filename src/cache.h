@@ -245,7 +245,7 @@ static __always_inline void pa_cache_put(struct pa_run_state *state, void *p,
 }
 
 /**
- * __pa_cache_free() - free a small block
+ * pa_cache_do_free() - free a small block
  * @p: any pointer
  * @runp: set to the run @p is in, for PA_CACHE_NO_BLOCK
  * @underneath: @p is debug mode's own block, given back to its pool
@@ -269,7 +269,7 @@ static __always_inline void pa_cache_put(struct pa_run_state *state, void *p,
  * Return: what was done; nothing but for PA_CACHE_FREED.
  */
 static __always_inline enum pa_cache_freed
-__pa_cache_free(const void *p, struct pa_run **runp, bool underneath)
+pa_cache_do_free(const void *p, struct pa_run **runp, bool underneath)
 {
 	unsigned long requested, index;
 	struct pa_run_state *state;
@@ -309,11 +309,11 @@ __pa_cache_free(const void *p, struct pa_run **runp, bool underneath)
 	return PA_CACHE_FREED;
 }
 
-/* The free of a client's pointer: __pa_cache_free(), not underneath. */
+/* The free of a client's pointer: pa_cache_do_free(), not underneath. */
 static __always_inline enum pa_cache_freed
 pa_cache_free(const void *p, struct pa_run **runp)
 {
-	return __pa_cache_free(p, runp, false);
+	return pa_cache_do_free(p, runp, false);
 }
 
 #endif /* _PA_CACHE_H */

@@ -299,7 +299,7 @@ static void debug_release(struct debug_block *d)
 {
 	struct pa_run *run;
 
-	switch (__pa_cache_free(d->block, &run, true)) {
+	switch (pa_cache_do_free(d->block, &run, true)) {
 	case PA_CACHE_FREED:
 		break;
 	case PA_CACHE_NO_ARENA:
@@ -308,7 +308,7 @@ static void debug_release(struct debug_block *d)
 	case PA_CACHE_NO_BLOCK:
 		/*
 		 * Live until now, and no client's free takes a debug pool's
-		 * block (__pa_cache_free()): not reached.
+		 * block (pa_cache_do_free()): not reached.
 		 */
 		preempt_enable();
 		break;
