@@ -151,4 +151,8 @@ void pa_pool_free(struct pa_pool *pool, const void *p);
 int pa_pool_validate(struct pa_pool *pool);
 void pa_pool_stats(struct pa_pool *pool, struct pa_stats *out);
 
+int pa_alloc_bulk(struct pa_pool *pool, size_t size, gfp_t gfp, size_t n,
+		  void **p);
+void pa_free_bulk(size_t n, void **p);
+
 #endif /* _POOL_ALLOC_H */

@@ -1067,6 +1067,72 @@ void pa_pool_free(struct pa_pool *pool, const void *p)
 EXPORT_SYMBOL_GPL(pa_pool_free);
 
 /**
+ * pa_alloc_bulk() - allocate @n blocks of one size at once
+ * @pool: the pool, or NULL for pa_alloc()'s default pool
+ * @size: bytes requested for each block
+ * @gfp: allocation flags, as for kmalloc()
+ * @n: how many blocks
+ * @p: filled in with the @n blocks
+ *
+ * As @n calls of pa_pool_alloc() (or, for a NULL @pool, of pa_alloc()), but
+ * all or nothing, as kmem_cache_alloc_bulk(): when one block cannot be had,
+ * those already taken are freed, every slot of @p is NULL, the failure is
+ * counted once in the pool's failures, and 0 is returned.  More than
+ * INT_MAX blocks are refused the same way.
+ *
+ * Context: as for pa_pool_alloc().
+ * Return: @n, or 0 on failure.
+ */
+int pa_alloc_bulk(struct pa_pool *pool, size_t size, gfp_t gfp, size_t n,
+		  void **p)
+{
+	size_t i;
+
+	/* The count is returned as an int, as kmem_cache_alloc_bulk()'s. */
+	if (unlikely(n > INT_MAX)) {
+		atomic64_inc(&(pool ?: pa_default_pool)->failures);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		p[i] = pool ? alloc_block(pool, size, gfp, _RET_IP_) :
+			      alloc_default(size, gfp, _RET_IP_);
+		if (unlikely(!p[i]))
+			goto fail;
+	}
+	return n;
+
+fail:
+	/* The failed call counted the failure, once. */
+	pa_free_bulk(i, p);
+	memset(p, 0, n * sizeof(*p));
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pa_alloc_bulk);
+
+/**
+ * pa_free_bulk() - free @n blocks at once
+ * @n: how many slots of @p
+ * @p: blocks of any pool, NULL or ZERO_SIZE_PTR
+ *
+ * As pa_free() of each slot of @p, in order: a pointer that is not a live
+ * block is refused and reported, and the others are still freed.
+ *
+ * Context: as for pa_free().
+ */
+void pa_free_bulk(size_t n, void **p)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (static_branch_unlikely(&pa_entry_key))
+			free_default_slow(p[i], _RET_IP_);
+		else
+			free_pool_block(p[i], "pa_free_bulk", _RET_IP_);
+	}
+}
+EXPORT_SYMBOL_GPL(pa_free_bulk);
+
+/**
  * pa_pool_validate() - check every block of a pool now
  * @pool: the pool, or NULL for the default pool
  *
