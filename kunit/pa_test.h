@@ -47,6 +47,20 @@ int pa_test_parse_stats(const char *text, struct pa_stats *st);
 int pa_test_read_stats(const char *path, struct pa_stats *st);
 bool pa_test_caller_is(unsigned long caller, const char *func);
 
+/*
+ * Large requests up to this many bytes get contiguous pages first, and
+ * their usable size is kmalloc()'s power-of-two pages; whole pages above.
+ * Written from the Documentation, not read from src/large.c.
+ */
+#define PA_TEST_CONTIG_MAX	(PAGE_SIZE << 3)
+
+static inline size_t pa_test_large_usable(size_t size)
+{
+	if (size <= PA_TEST_CONTIG_MAX)
+		return PAGE_SIZE << get_order(size);
+	return PAGE_ALIGN(size);
+}
+
 /* The pool's counters now. */
 static inline struct pa_stats pa_test_stats(struct pa_pool *pool)
 {

@@ -19,7 +19,7 @@
 static void test_large_uses_vmalloc_when_caller_may_sleep(struct kunit *test)
 {
 	struct pa_pool *pool = pa_test_pool(test, "vlarge");
-	size_t size = pa_small_max + 1;
+	size_t size = PA_TEST_CONTIG_MAX + 1;
 	struct pa_stats st;
 	void *p;
 
@@ -41,6 +41,111 @@ static void test_large_uses_vmalloc_when_caller_may_sleep(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.pages_held, 0ULL);
 }
 
+/* An allocation, or a free, under a spinlock with interrupts off. */
+static void *medium_alloc_atomic(struct pa_pool *pool, size_t size)
+{
+	DEFINE_SPINLOCK(lock);
+	unsigned long flags;
+	void *p;
+
+	spin_lock_irqsave(&lock, flags);
+	p = pa_pool_alloc(pool, size, GFP_ATOMIC);
+	spin_unlock_irqrestore(&lock, flags);
+	return p;
+}
+
+static void medium_free_atomic(void *p)
+{
+	DEFINE_SPINLOCK(lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&lock, flags);
+	pa_free(p);
+	spin_unlock_irqrestore(&lock, flags);
+}
+
+/*
+ * Up to 32 KiB, a large request gets physically contiguous pages, whether
+ * the caller may sleep or holds a spinlock with interrupts off: pages in
+ * the direct map, one after the other, naturally aligned, all of them
+ * usable and counted.
+ */
+static void test_medium_gets_contiguous_pages(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "medium");
+	const size_t sizes[] = { pa_small_max + 1, 3 * PAGE_SIZE, 4 * PAGE_SIZE,
+				 20000, PA_TEST_CONTIG_MAX };
+	unsigned int i, k, atomic;
+	char *p;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (atomic = 0; atomic < 2; atomic++) {
+			size_t usable = pa_test_large_usable(sizes[i]);
+			unsigned long pfn;
+			struct pa_stats st;
+
+			p = atomic ? medium_alloc_atomic(pool, sizes[i]) :
+				     pa_pool_alloc(pool, sizes[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			KUNIT_EXPECT_FALSE(test, is_vmalloc_addr(p));
+			KUNIT_ASSERT_TRUE(test, virt_addr_valid(p));
+			KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p,
+							   usable));
+			pfn = page_to_pfn(virt_to_page(p));
+			for (k = 1; k < usable / PAGE_SIZE; k++)
+				KUNIT_EXPECT_EQ(test, page_to_pfn(virt_to_page(p + k * PAGE_SIZE)),
+						pfn + k);
+			KUNIT_EXPECT_EQ(test, pa_usable_size(p), usable);
+			memset(p, 0x5c, sizes[i]);
+			st = pa_test_stats(pool);
+			KUNIT_EXPECT_EQ(test, st.large_live, 1ULL);
+			KUNIT_EXPECT_EQ(test, st.large_bytes, (u64)usable);
+			KUNIT_EXPECT_EQ(test, st.pages_held,
+					(u64)(usable >> PAGE_SHIFT));
+			if (atomic)
+				medium_free_atomic(p);
+			else
+				pa_free(p);
+			KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held,
+					0ULL);
+		}
+	}
+}
+
+/*
+ * Fragmentation: when the page allocator has no page of the order a request
+ * up to 32 KiB needs (fail_page_alloc fails every order from 1 for this
+ * task), a caller that may sleep gets vmalloc memory of the same usable
+ * size, without a warning, and an atomic caller NULL, counted.
+ */
+static void test_medium_falls_back_to_vmalloc(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "medium-frag");
+	size_t size = 3 * PAGE_SIZE;
+	struct pa_stats st;
+	char *p, *q;
+
+	pa_test_fail_pages(test, 1);
+	current->make_it_fail = 1;
+	p = pa_pool_alloc(pool, size, GFP_KERNEL);
+	q = pa_pool_alloc(pool, size, GFP_ATOMIC);
+	current->make_it_fail = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_TRUE(test, is_vmalloc_addr(p));
+	KUNIT_EXPECT_NULL(test, q);
+	KUNIT_EXPECT_TRUE(test, pa_owns(p));
+	KUNIT_EXPECT_EQ(test, pa_usable_size(p), pa_test_large_usable(size));
+	memset(p, 0x5d, size);
+	st = pa_test_stats(pool);
+	KUNIT_EXPECT_EQ(test, st.large_live, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.large_bytes, (u64)pa_test_large_usable(size));
+	KUNIT_EXPECT_EQ(test, st.failures, 1ULL);
+	pa_free(p);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).large_live, 0ULL);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
+}
+
 /*
  * With a non-blocking gfp, under a spinlock with interrupts off, a large
  * request comes from the page allocator (never vmalloc), and both it and a
@@ -49,12 +154,14 @@ static void test_large_uses_vmalloc_when_caller_may_sleep(struct kunit *test)
 static void test_large_atomic_uses_pages(struct kunit *test)
 {
 	struct pa_pool *pool = pa_test_pool(test, "alarge");
-	void *vmapped = pa_pool_alloc(pool, 5 * PAGE_SIZE, GFP_KERNEL);
+	void *vmapped = pa_pool_alloc(pool, PA_TEST_CONTIG_MAX + PAGE_SIZE,
+				      GFP_KERNEL);
 	unsigned long flags;
 	spinlock_t lock;	/* held across the atomic-context calls */
 	void *p, *q;
 
 	KUNIT_ASSERT_NOT_NULL(test, vmapped);
+	KUNIT_ASSERT_TRUE(test, is_vmalloc_addr(vmapped));
 	spin_lock_init(&lock);
 	spin_lock_irqsave(&lock, flags);
 	p = pa_pool_alloc(pool, 16 * PAGE_SIZE, GFP_ATOMIC);
@@ -109,14 +216,14 @@ static void test_many_large_allocations_grow_the_table(struct kunit *test)
 		blocks[i] = pa_pool_alloc(pool, size, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, blocks[i], "allocation %u", i);
 		requested += size;
-		bytes += PAGE_ALIGN(size);
+		bytes += pa_test_large_usable(size);
 	}
 	for (i = 0; i < n; i++) {
 		size_t size = pa_small_max + 1 + (i % 4) * PAGE_SIZE + i;
 
 		KUNIT_EXPECT_TRUE(test, pa_owns(blocks[i]));
 		KUNIT_EXPECT_EQ(test, pa_usable_size(blocks[i]),
-				PAGE_ALIGN(size));
+				pa_test_large_usable(size));
 	}
 	st = pa_test_stats(pool);
 	KUNIT_EXPECT_EQ(test, st.large_live, (u64)n);
@@ -142,7 +249,7 @@ static void test_many_large_allocations_grow_the_table(struct kunit *test)
 static void test_large_free_in_rcu_read_section(struct kunit *test)
 {
 	struct pa_pool *pool = pa_test_pool(test, "rcu");
-	void *p = pa_pool_alloc(pool, 3 * PAGE_SIZE, GFP_KERNEL);
+	void *p = pa_pool_alloc(pool, PA_TEST_CONTIG_MAX + 1, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_TRUE(test, is_vmalloc_addr(p));
@@ -163,9 +270,10 @@ static void test_large_free_in_rcu_read_section(struct kunit *test)
 static void test_large_shrunk_free_in_rcu_read_section(struct kunit *test)
 {
 	struct pa_pool *pool = pa_test_pool(test, "rcu-shrunk");
-	void *p = pa_pool_alloc(pool, 3 * PAGE_SIZE, GFP_KERNEL);
+	void *p = pa_pool_alloc(pool, PA_TEST_CONTIG_MAX + 1, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, is_vmalloc_addr(p));
 	KUNIT_ASSERT_PTR_EQ(test, pa_realloc(p, 1, GFP_KERNEL), p);
 	rcu_read_lock();
 	pa_free(p);
@@ -449,6 +557,8 @@ static void test_pool_stats_null_is_default_pool(struct kunit *test)
 
 static struct kunit_case pa_pages_cases[] = {
 	KUNIT_CASE(test_large_uses_vmalloc_when_caller_may_sleep),
+	KUNIT_CASE(test_medium_gets_contiguous_pages),
+	KUNIT_CASE(test_medium_falls_back_to_vmalloc),
 	KUNIT_CASE(test_large_atomic_uses_pages),
 	KUNIT_CASE(test_large_atomic_beyond_max_order_fails),
 	KUNIT_CASE(test_many_large_allocations_grow_the_table),

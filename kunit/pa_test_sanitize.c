@@ -247,9 +247,16 @@ static void test_kasan_correct_use_reports_nothing(struct kunit *test)
 			pa_free(p);
 		}
 	}
+	/* Contiguous pages, then vmalloc memory. */
 	p = pa_pool_alloc(pool, 3 * PAGE_SIZE + 5, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	memset(p, 1, 3 * PAGE_SIZE + 5);
+	pa_free(p);
+	p = pa_pool_alloc(pool, PA_TEST_CONTIG_MAX + 5, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* kvmalloc() chooses in the kmalloc backend. */
+	KUNIT_EXPECT_TRUE(test, pa_large_kmalloc || is_vmalloc_addr(p));
+	memset(p, 1, PA_TEST_CONTIG_MAX + 5);
 	pa_free(p);
 	p = pa_pool_zalloc(pool, 2 * PAGE_SIZE + 5, GFP_ATOMIC);
 	KUNIT_ASSERT_NOT_NULL(test, p);

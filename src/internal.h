@@ -39,9 +39,11 @@
  *    per CPU in the cache, count it as freed.  Caches are drained when their
  *    CPU goes offline, by the shrinker, by a per-CPU reaper once a cache sat
  *    idle for PA_REAP_INTERVAL, and when the pool is destroyed.
- *  - Large requests (above small_max) are vmalloc memory when the caller may
- *    sleep, otherwise alloc_pages_exact(); each is an entry of the large
- *    table (large.c), an open-addressed hash keyed by address.  With
+ *  - Large requests (above small_max) are contiguous pages up to 32 KiB
+ *    (vmalloc memory when there are none and the caller may sleep), above
+ *    that vmalloc memory when the caller may sleep, otherwise pages; each
+ *    is an entry of the large table (large.c), an open-addressed hash keyed
+ *    by address.  With
  *    backend=kmalloc every request of every pool is one (small_max is 0),
  *    its memory kmalloc's or kvmalloc's.
  *
@@ -133,7 +135,7 @@
 /* small_max may range from pymalloc's 512 to two blocks per run. */
 #define PA_SMALL_MAX_MIN	512
 #define PA_SMALL_MAX_MAX	(PA_RUN_SIZE / 2)
-#define PA_SMALL_MAX_DEFAULT	4096
+#define PA_SMALL_MAX_DEFAULT	8192
 /*
  * Above 512 bytes classes grow by an eighth (so rounding wastes at most
  * 12.5% of a request), but never by more than 128 bytes: the big classes

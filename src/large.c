@@ -2,10 +2,16 @@
 /*
  * Large requests: everything above small_max.
  *
- * A caller that may sleep gets vmalloc memory; any other caller gets whole
- * pages from alloc_pages_exact(), or NULL when the page allocator cannot give
- * them without sleeping (vmalloc is not safe in atomic context on 6.1).
- *
+ * Up to PA_LARGE_CONTIG_MAX (32 KiB, PAGE_ALLOC_COSTLY_ORDER) a request
+ * gets physically contiguous pages first, as kvmalloc() answers it: a
+ * compound page of the order that holds it, asked for without retrying or
+ * warning when the caller may sleep, vmalloc memory of the same size when
+ * the page allocator has none.  Larger requests get vmalloc memory when the
+ * caller may sleep.  A caller that may not sleep gets pages in every case,
+ * or NULL (vmalloc is not safe in atomic context on 6.1): above 32 KiB from
+ * alloc_pages_exact().  So the usable size depends on the request alone:
+ * the power-of-two pages up to 32 KiB, whole pages above.
+
  * Every live large allocation is an entry of one open-addressed hash table
  * (linear probing, keyed by address), so that an allocation and a free add
  * no memory allocation of their own to vmalloc's and vfree's: one lock round
@@ -44,6 +50,13 @@
 #else
 #define PA_PAGE_ORDER_MAX	(MAX_ORDER - 1)
 #endif
+
+/*
+ * Requests up to this many bytes get contiguous pages first: the orders the
+ * page allocator tries hard to keep available (PAGE_ALLOC_COSTLY_ORDER), and
+ * kmalloc()'s own largest pages-backed objects in practice.
+ */
+#define PA_LARGE_CONTIG_MAX	(PAGE_SIZE << PAGE_ALLOC_COSTLY_ORDER)
 
 /* Like kvmalloc(), refuse sizes no sane caller means: they overflow int. */
 #define PA_LARGE_MAX		((size_t)INT_MAX)
@@ -257,6 +270,9 @@ static void large_release_memory(void *addr, size_t size, bool vmapped)
 {
 	if (!vmapped && pa_large_kmalloc) {
 		kfree(addr);
+	} else if (!vmapped && size <= PA_LARGE_CONTIG_MAX) {
+		kmemleak_free(addr);
+		__free_pages(virt_to_page(addr), get_order(size));
 	} else if (!vmapped) {
 		kmemleak_free(addr);
 		free_pages_exact(addr, size);
@@ -284,30 +300,61 @@ static bool large_may_vmap(size_t size, gfp_t gfp)
 }
 
 /*
- * The memory of a large block of @size bytes (its usable size): page-aligned
- * vmalloc memory when @vmapped, else the page allocator's, which must not see
- * __GFP_NOFAIL above order 1 (pa_large_alloc() tries again instead).  In the
- * kmalloc backend, kvmalloc() when @vmapped, else kmalloc(), neither of
- * which sees __GFP_NOFAIL either.
+ * Pages for a large block of @size bytes (its usable size): a compound
+ * page up to PA_LARGE_CONTIG_MAX, as kmalloc() gives for these sizes, so
+ * that a client's get_page() on any of them works as on kmalloc's memory;
+ * alloc_pages_exact() above.  Reported when leaked, as vmalloc's blocks are.
  */
-static void *large_get_memory(size_t size, gfp_t gfp, bool vmapped)
+static void *large_get_pages(size_t size, gfp_t gfp)
 {
-	gfp_t mem = gfp & ~(__GFP_COMP | GFP_ZONEMASK);
+	struct page *page;
 	void *addr;
 
 	if (pa_fault_should_fail(size, gfp))
 		return NULL;
-	if (pa_large_kmalloc && vmapped)
-		return kvmalloc(size, mem & ~__GFP_NOFAIL);
-	if (pa_large_kmalloc)
-		return kmalloc(size, mem & ~__GFP_NOFAIL);
-	if (vmapped)
-		return __vmalloc(size, mem);
-	addr = alloc_pages_exact(size, mem & ~__GFP_NOFAIL);
-	/* Reported when leaked, as vmalloc's blocks are. */
+	if (size > PA_LARGE_CONTIG_MAX) {
+		addr = alloc_pages_exact(size, gfp);
+	} else {
+		page = alloc_pages(gfp | __GFP_COMP, get_order(size));
+		addr = page ? page_address(page) : NULL;
+	}
 	if (addr)
 		kmemleak_alloc(addr, size, 1, pa_meta_gfp(gfp));
 	return addr;
+}
+
+/*
+ * The memory of a large block of @size bytes (its usable size): pages first
+ * up to PA_LARGE_CONTIG_MAX, vmalloc memory when @vmap allows it, and the
+ * page allocator alone when it does not, which must not see __GFP_NOFAIL
+ * above order 1 (pa_large_alloc() tries again instead).  In the kmalloc
+ * backend, kvmalloc() when @vmap, else kmalloc(), neither of which sees
+ * __GFP_NOFAIL either.
+ */
+static void *large_get_memory(size_t size, gfp_t gfp, bool vmap)
+{
+	gfp_t mem = gfp & ~(__GFP_COMP | GFP_ZONEMASK);
+	void *addr;
+
+	if (pa_large_kmalloc) {
+		if (pa_fault_should_fail(size, gfp))
+			return NULL;
+		if (vmap)
+			return kvmalloc(size, mem & ~__GFP_NOFAIL);
+		return kmalloc(size, mem & ~__GFP_NOFAIL);
+	}
+	if (!vmap)
+		return large_get_pages(size, mem & ~__GFP_NOFAIL);
+	/* As kvmalloc(): no retrying, no warning, while vmalloc is left. */
+	if (size <= PA_LARGE_CONTIG_MAX) {
+		addr = large_get_pages(size, (mem | __GFP_NORETRY | __GFP_NOWARN) &
+				       ~__GFP_NOFAIL);
+		if (addr)
+			return addr;
+	}
+	if (pa_fault_should_fail(size, gfp))
+		return NULL;
+	return __vmalloc(size, mem);
 }
 
 /*
@@ -403,7 +450,9 @@ static bool large_aligned(const void *p)
  * pa_large_usable() - the usable size pa_large_alloc() gives a request
  * @size: bytes requested, not 0
  *
- * Whole pages in the pool backend.  In the kmalloc backend, the request, but
+ * In the pool backend, the power-of-two pages that hold it up to
+ * PA_LARGE_CONTIG_MAX (kmalloc()'s rounding for these sizes), whole pages
+ * above, whichever memory the block gets.  In the kmalloc backend, the request, but
  * at least PA_ALIGN bytes, so that kmalloc's smallest objects keep the
  * API's 16-byte alignment and free-all has room for its chain.
  *
@@ -412,8 +461,11 @@ static bool large_aligned(const void *p)
  */
 size_t pa_large_usable(size_t size)
 {
-	return pa_large_kmalloc ? max_t(size_t, size, PA_ALIGN) :
-				  PAGE_ALIGN(size);
+	if (pa_large_kmalloc)
+		return max_t(size_t, size, PA_ALIGN);
+	if (size <= PA_LARGE_CONTIG_MAX)
+		return PAGE_SIZE << get_order(size);
+	return PAGE_ALIGN(size);
 }
 
 /**
@@ -421,8 +473,9 @@ size_t pa_large_usable(size_t size)
  *	kmalloc backend)
  * @pool: the pool that will own the allocation
  * @size: more than small_max, or in the kmalloc backend more than 0
- * @gfp: vmalloc is used when it allows blocking, else the page allocator;
- *	the kmalloc backend uses kmalloc, or kvmalloc when it may sleep
+ * @gfp: up to 32 KiB contiguous pages are tried first; vmalloc is used when
+ *	@gfp allows blocking, else the page allocator; the kmalloc backend uses
+ *	kmalloc, or kvmalloc when it may sleep
  *
  * Context: any context but NMI, as @gfp allows.
  * Return: page-aligned memory (kmalloc's alignment in the kmalloc

@@ -65,9 +65,9 @@ module_param(duration, uint, 0444);
 MODULE_PARM_DESC(duration, "Seconds to run (default 10)");
 
 /* pool_alloc.h does not export small_max: the harness passes it on. */
-static unsigned int small_max = 4096;
+static unsigned int small_max = 8192;
 module_param(small_max, uint, 0444);
-MODULE_PARM_DESC(small_max, "pool_alloc's small_max: largest small request (default 4096)");
+MODULE_PARM_DESC(small_max, "pool_alloc's small_max: largest small request (default 8192)");
 
 static unsigned int large_max = 65536;
 module_param(large_max, uint, 0444);

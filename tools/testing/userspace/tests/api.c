@@ -49,7 +49,7 @@ static void test_class_table_matches_the_specification(void)
 	unsigned int sizes[128], n, i;
 
 	n = expected_classes(pa_small_max, sizes, 128);
-	PA_CHECK_EQ(pa_small_max, 4096);
+	PA_CHECK_EQ(pa_small_max, 8192);
 	PA_CHECK_EQ(pa_nr_classes, n);
 	for (i = 0; i < n; i++)
 		PA_CHECK_EQ(pa_class_size[i], sizes[i]);
@@ -112,8 +112,8 @@ static void test_small_max_boundary(void)
 
 	PA_CHECK(p && q);
 	PA_CHECK_EQ(st.large_live, 1);
-	PA_CHECK_EQ(st.large_bytes, PAGE_ALIGN(pa_small_max + 1));
-	PA_CHECK_EQ(pa_usable_size(q), PAGE_ALIGN(pa_small_max + 1));
+	PA_CHECK_EQ(st.large_bytes, t_large_usable(pa_small_max + 1));
+	PA_CHECK_EQ(pa_usable_size(q), t_large_usable(pa_small_max + 1));
 	pa_free(p);
 	pa_free(q);
 	PA_CHECK_EQ(pa_t_stats(NULL).large_live, 0);

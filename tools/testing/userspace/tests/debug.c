@@ -311,7 +311,8 @@ static void test_debug_large_block_start_is_refused(void)
 {
 	struct pa_pool *pool = debug_pool("dbg-large-start");
 	struct pa_stats before = pa_t_stats(pool), dflt = pa_t_stats(NULL);
-	unsigned char *p = pa_pool_alloc(pool, 4095, GFP_KERNEL);
+	/* With debug mode's bytes, more than small_max: a large block. */
+	unsigned char *p = pa_pool_alloc(pool, pa_small_max, GFP_KERNEL);
 	unsigned char *start;
 
 	PA_CHECK(p);
@@ -323,7 +324,7 @@ static void test_debug_large_block_start_is_refused(void)
 	PA_CHECK(!pa_realloc(start, 64, GFP_KERNEL));
 	PA_CHECK_EQ(pa_t_stats(NULL).invalid_frees, dflt.invalid_frees + 2);
 	PA_CHECK(pa_owns(p));
-	PA_CHECK_EQ(pa_usable_size(p), 4095);
+	PA_CHECK_EQ(pa_usable_size(p), pa_small_max);
 	pa_free(p);
 	PA_CHECK(!pa_owns(start));
 	before.allocs++;

@@ -395,10 +395,11 @@ static void test_nofail_waits_and_succeeds(void)
 static void test_vmalloc_failure_fails_large_and_counts(void)
 {
 	pa_user_fail(0, 0, 1);
-	PA_CHECK(!pa_alloc(5 * PAGE_SIZE, GFP_KERNEL));
+	/* Above T_CONTIG_MAX, vmalloc is the only memory tried. */
+	PA_CHECK(!pa_alloc(T_CONTIG_MAX + PAGE_SIZE, GFP_KERNEL));
 	PA_CHECK_EQ(pa_t_stats(NULL).failures, 1);
 	PA_CHECK_EQ(pa_t_stats(NULL).large_live, 0);
-	pa_free(pa_alloc(5 * PAGE_SIZE, GFP_KERNEL));
+	pa_free(pa_alloc(T_CONTIG_MAX + PAGE_SIZE, GFP_KERNEL));
 	PA_CHECK_EQ(pa_t_stats(NULL).allocs, 1);
 }
 

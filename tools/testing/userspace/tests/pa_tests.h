@@ -74,6 +74,19 @@ pa_fail(const char *file, int line, const char *fmt, ...);
 /* The per-CPU cache's batch and size (PA_CACHE_BATCH, PA_CACHE_SIZE). */
 #define T_CACHE_BATCH		16
 #define T_CACHE_SIZE		32
+/* Large requests up to 32 KiB get contiguous pages first (src/large.c). */
+#define T_CONTIG_MAX		(8 * PAGE_SIZE)
+
+/*
+ * The usable size of a large request, as documented: kmalloc()'s
+ * power-of-two pages up to T_CONTIG_MAX, whole pages above.
+ */
+static inline size_t t_large_usable(size_t size)
+{
+	if (size <= T_CONTIG_MAX)
+		return PAGE_SIZE << get_order(size);
+	return PAGE_ALIGN(size);
+}
 
 /* KUnit-visible internals of the core (src/internal.h). */
 extern unsigned int pa_small_max;

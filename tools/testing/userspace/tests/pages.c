@@ -293,7 +293,7 @@ static void test_unload_frees_what_is_left(void)
 
 static void test_large_uses_vmalloc_when_caller_may_sleep(void)
 {
-	size_t size = pa_small_max + 100;
+	size_t size = T_CONTIG_MAX + 100;
 	unsigned char *p = pa_alloc(size, GFP_KERNEL);
 	struct pa_stats st;
 
@@ -313,6 +313,67 @@ static void test_large_uses_vmalloc_when_caller_may_sleep(void)
 	PA_CHECK_EQ(st.pages_held, 0);
 }
 
+/*
+ * Up to 32 KiB a large request gets contiguous pages first, whatever the
+ * caller's context: kmalloc()'s power-of-two pages, naturally aligned, all
+ * of them usable and counted.
+ */
+static void test_medium_gets_contiguous_pages(void)
+{
+	const size_t sizes[] = { pa_small_max + 1, 3 * PAGE_SIZE, 4 * PAGE_SIZE,
+				 20000, T_CONTIG_MAX };
+	const gfp_t gfps[] = { GFP_KERNEL, GFP_ATOMIC, GFP_NOWAIT };
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (j = 0; j < ARRAY_SIZE(gfps); j++) {
+			size_t usable = PAGE_SIZE << get_order(sizes[i]);
+			unsigned char *p = pa_alloc(sizes[i], gfps[j]);
+			struct pa_stats st = pa_t_stats(NULL);
+
+			PA_CHECK(p);
+			PA_CHECK(!is_vmalloc_addr(p));
+			PA_CHECK(IS_ALIGNED((unsigned long)p, usable));
+			PA_CHECK_EQ(pa_usable_size(p), usable);
+			memset(p, 1, usable);
+			PA_CHECK_EQ(st.large_live, 1);
+			PA_CHECK_EQ(st.large_bytes, usable);
+			PA_CHECK_EQ(st.pages_held, usable / PAGE_SIZE);
+			pa_free(p);
+			PA_CHECK_EQ(pa_t_stats(NULL).pages_held, 0);
+		}
+	}
+	PA_CHECK_EQ(pa_user_warnings(), 0);
+}
+
+/*
+ * When the page allocator has no such pages, a caller that may sleep gets
+ * vmalloc memory of the same usable size, and an atomic caller NULL.
+ */
+static void test_medium_falls_back_to_vmalloc(void)
+{
+	size_t size = 3 * PAGE_SIZE, usable = 4 * PAGE_SIZE;
+	unsigned char *p;
+
+	pa_user_fail(1, 0, 0);
+	p = pa_alloc(size, GFP_KERNEL);
+	PA_CHECK(p);
+	PA_CHECK(is_vmalloc_addr(p));
+	PA_CHECK(pa_owns(p));
+	PA_CHECK_EQ(pa_usable_size(p), usable);
+	memset(p, 1, usable);
+	PA_CHECK_EQ(pa_t_stats(NULL).large_bytes, usable);
+	PA_CHECK_EQ(pa_t_stats(NULL).failures, 0);
+	pa_free(p);
+	PA_CHECK_EQ(pa_t_stats(NULL).large_live, 0);
+
+	pa_user_fail(1, 0, 0);
+	PA_CHECK(!pa_alloc(size, GFP_ATOMIC));
+	PA_CHECK_EQ(pa_t_stats(NULL).failures, 1);
+	PA_CHECK_EQ(pa_t_stats(NULL).large_live, 0);
+	PA_CHECK_EQ(pa_user_warnings(), 0);
+}
+
 /* An atomic caller gets pages from the page allocator, not vmalloc. */
 static void test_large_atomic_uses_pages(void)
 {
@@ -327,7 +388,7 @@ static void test_large_atomic_uses_pages(void)
 	memset(q, 1, pa_small_max + 1);
 	PA_CHECK_EQ(pa_t_stats(NULL).large_live, 2);
 	PA_CHECK_EQ(pa_user_pages(), meta + 16 +
-		    PAGE_ALIGN(pa_small_max + 1) / PAGE_SIZE);
+		    t_large_usable(pa_small_max + 1) / PAGE_SIZE);
 	pa_free(p);
 	pa_free(q);
 	PA_CHECK_EQ(pa_t_stats(NULL).large_live, 0);
@@ -359,13 +420,13 @@ static void test_many_large_allocations_grow_the_table(void)
 		blocks[i] = pa_alloc(size, i % 2 ? GFP_KERNEL : GFP_ATOMIC);
 		PA_CHECK(blocks[i]);
 		blocks[i][0] = (unsigned char)i;
-		bytes += PAGE_ALIGN(size);
+		bytes += t_large_usable(size);
 		requested += size;
 	}
 	for (i = 0; i < N; i++) {
 		PA_CHECK(pa_owns(blocks[i]));
 		PA_CHECK_EQ(pa_usable_size(blocks[i]),
-			    PAGE_ALIGN(pa_small_max + 1 + i * 97));
+			    t_large_usable(pa_small_max + 1 + i * 97));
 		PA_CHECK_EQ(blocks[i][0], (unsigned char)i);
 	}
 	st = pa_t_stats(NULL);
@@ -436,6 +497,8 @@ const struct pa_case pa_pages_cases[] = {
 	PA_CASE(test_null_pool_is_the_default, ""),
 	PA_CASE(test_unload_frees_what_is_left, ""),
 	PA_CASE(test_large_uses_vmalloc_when_caller_may_sleep, ""),
+	PA_CASE(test_medium_gets_contiguous_pages, ""),
+	PA_CASE(test_medium_falls_back_to_vmalloc, ""),
 	PA_CASE(test_large_atomic_uses_pages, ""),
 	PA_CASE(test_large_atomic_beyond_max_order_fails, ""),
 	PA_CASE(test_many_large_allocations_grow_the_table, ""),
