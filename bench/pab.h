@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 #include <linux/compiler.h>
+#include <linux/mm.h>		/* kvmalloc() on 6.1 */
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include "../pool_alloc.h"
@@ -37,6 +38,7 @@ enum pab_kind {
 	PAB_KMALLOC,		/* kmalloc()/kfree() */
 	PAB_CACHE,		/* kmem_cache_alloc()/kmem_cache_free() */
 	PAB_VMALLOC,		/* vmalloc()/vfree() */
+	PAB_KVMALLOC,		/* kvmalloc()/kvfree() */
 };
 
 /* An allocator under test, with what it needs. */
@@ -70,6 +72,8 @@ static __always_inline void *pab_alloc(const struct pab_alloc *a, size_t size)
 		return kmem_cache_alloc(a->cache, GFP_KERNEL);
 	case PAB_VMALLOC:
 		return vmalloc(size);
+	case PAB_KVMALLOC:
+		return kvmalloc(size, GFP_KERNEL);
 	default:
 		p = pab_dummy;
 		/* An opaque pointer: the loop cannot be folded away. */
@@ -93,6 +97,9 @@ static __always_inline void pab_free(const struct pab_alloc *a, void *p)
 		break;
 	case PAB_VMALLOC:
 		vfree(p);
+		break;
+	case PAB_KVMALLOC:
+		kvfree(p);
 		break;
 	default:
 		barrier();
@@ -136,6 +143,8 @@ u32 pab_rand_below(u64 *state, u32 bound);
 /* Commands, one per file; @args is the rest of the command line. */
 int pab_cmd_pair(char *args);
 int pab_cmd_large(char *args);
+int pab_cmd_medium(char *args);
+int pab_cmd_bulk(char *args);
 int pab_cmd_nn(char *args);
 int pab_cmd_trace(char *args);
 int pab_cmd_replay(char *args);

@@ -155,6 +155,8 @@ static const struct pab_cmd {
 	{ "runs", pab_cmd_runs },
 	{ "pair", pab_cmd_pair },
 	{ "large", pab_cmd_large },
+	{ "medium", pab_cmd_medium },
+	{ "bulk", pab_cmd_bulk },
 	{ "nn", pab_cmd_nn },
 	{ "trace", pab_cmd_trace },
 	{ "replay", pab_cmd_replay },

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Metric A cases, on the CPU of the writer: alloc+free pair loops, for small
- * sizes against kmalloc and a kmem_cache of that size, and for large sizes
- * against vmalloc; N allocations then N frees in a given order.
+ * sizes against kmalloc and a kmem_cache of that size, for medium sizes
+ * against kmalloc and kvmalloc, and for large sizes against vmalloc; N
+ * allocations then N frees in a given order.
  */
 #include <linux/kernel.h>
 #include <linux/ktime.h>
@@ -12,6 +13,11 @@
 
 /* Size the loops of "large" are scaled for, and their bounds. */
 #define PAB_LARGE_MAX		(4UL << 20)
+/*
+ * Largest "medium" request: kmalloc() of more than KMALLOC_MAX_SIZE fails,
+ * and kvmalloc() would then measure vmalloc, which "large" already does.
+ */
+#define PAB_MEDIUM_MAX		min_t(unsigned long, 1UL << 20, KMALLOC_MAX_SIZE)
 
 static int pab_pair_run(const struct pab_case *c, const struct pab_alloc *a,
 			u64 *ns)
@@ -86,6 +92,37 @@ int pab_cmd_large(char *args)
 
 	if (sscanf(args, "%lu %u", &size, &iters) != 2 || !size || !iters ||
 	    size > PAB_LARGE_MAX)
+		return -EINVAL;
+	snprintf(size_str, sizeof(size_str), "%lu", size);
+	c.size = size_str;
+	c.ops = iters;
+	c.priv = (void *)(uintptr_t)size;
+	return pab_measure(&c, allocs, ARRAY_SIZE(allocs));
+}
+
+/*
+ * medium SIZE ITERS: ITERS alloc+free pairs of SIZE bytes (a few KiB to a
+ * few tens of KiB) against kmalloc, which takes whole pages above its
+ * largest cache, and kvmalloc, which tries that first and falls back to
+ * vmalloc.  The lazy vfree queue is emptied before every run, as for
+ * "large": any of the three may use vmalloc.
+ */
+int pab_cmd_medium(char *args)
+{
+	static const struct pab_alloc allocs[] = {
+		{ .kind = PAB_NONE, .name = "none" },
+		{ .kind = PAB_PA, .name = "pa" },
+		{ .kind = PAB_KMALLOC, .name = "kmalloc" },
+		{ .kind = PAB_KVMALLOC, .name = "kvmalloc" },
+	};
+	struct pab_case c = { .metric = "A", .name = "medium", .param = 1,
+			      .run = pab_large_run };
+	unsigned long size;
+	unsigned int iters;
+	char size_str[16];
+
+	if (sscanf(args, "%lu %u", &size, &iters) != 2 || !size || !iters ||
+	    size > PAB_MEDIUM_MAX)
 		return -EINVAL;
 	snprintf(size_str, sizeof(size_str), "%lu", size);
 	c.size = size_str;
