@@ -9,18 +9,25 @@ serial port, build/logs/bench-KVER-BOOT.result): "@@pab " result lines and
 "@@pa: " markers.
 
 BOOT names one VM run: "ioa1" and "ioa0" are the Metric A boots (icount, one
-vCPU, init_on_alloc=1 and 0), "smp" the Metric B and C boot.  Writes
-results.csv, results.md, pair-cost.png and large-cost.png (gnuplot) and the
-raw result lines of each boot (raw-BOOT.txt), and prints results.md.
+vCPU, init_on_alloc=1 and 0), "smp" the Metric C and B boot, "smp2",
+"smp3"... the further Metric B boots.  Writes results.csv, results.md,
+pair-cost.png, medium-cost.png and large-cost.png (gnuplot) and the raw
+result lines of each boot (raw-BOOT.txt), and prints results.md.
 
 Every case ran RUNS times per allocator, interleaved; the first WARMUP runs
 are dropped and the median of the others is kept.  Metric A figures are
 guest instructions (icount shift=0: 1 ns of guest time per instruction)
 after subtracting the median of allocator "none", the same loop without
-allocation.
+allocation.  Metric B ratios are taken in each smp boot, then the median
+across the boots is judged, their range shown next to it.
+
+KVER picks the fast-path limit of the series (issue 13: 0.45 on 6.12, 0.35
+on 6.1).
 """
 import csv
+import glob
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -34,6 +41,29 @@ BOOTS = {
     "ioa0": "Metric A, init_on_alloc=0",
     "smp": "Metrics B and C, 2 vCPUs, multi-threaded TCG",
 }
+
+# Issue 13's limits.  The fast path's depends on the kernel: 6.12's SLUB
+# fast path is about 30% cheaper than 6.1's.
+FASTPATH_LIMIT = {"6.12": 0.45, "6.1": 0.35}
+MEDIUM_LIMIT = 1.2          # pa/kmalloc, every medium size up to...
+MEDIUM_MAX = 32768          # ...PAGE_ALLOC_COSTLY_ORDER's 32 KiB
+REPLAY_LIMIT = 0.55
+BULK_LIMIT = 0.5
+BULK_NS = (16, 128)
+SMP_LIMIT = 1.0
+# small_max when a result file does not say (files older than issue 13).
+SMALL_MAX_DEFAULT = 4096
+
+
+def is_smp(boot):
+    """The Metric B boots: smp, smp2, smp3..."""
+    return re.fullmatch(r"smp[0-9]*", boot) is not None
+
+
+def series_of(kver):
+    """"6.12" or "6.1" for a Debian release string, else None."""
+    m = re.match(r"(6\.12|6\.1)\.", kver)
+    return m.group(1) if m else None
 
 
 def parse_fields(text):
@@ -60,7 +90,7 @@ def read_log(path):
             if i < 0:
                 continue
             text = line[i + len("@@pab "):].strip()
-            if not text or text[0] not in "RCE":
+            if not text or text[0] not in "RCEI":
                 continue
             rows.append((text[0], parse_fields(text[1:]), text))
     return rows
@@ -79,9 +109,13 @@ class Results:
     def __init__(self):
         self.timed = {}     # (boot, metric, case, n, size, alloc) -> dict
         self.mem = {}       # (wl, alloc, phase) -> fields
+        self.info = {}      # boot -> fields of its "I" lines
         self.errors = []
 
     def add(self, boot, kind, f, text):
+        if kind == "I":
+            self.info.setdefault(boot, {}).update(f)
+            return
         if kind == "E":
             self.errors.append(f"{boot}: {text}")
             return
@@ -118,6 +152,42 @@ class Results:
         r = self.timed.get((boot, metric, case, n, size, alloc))
         return None if r is None else r["per_op"]
 
+    def small_max(self):
+        """pool_alloc's small_max in the Metric A boots, or None."""
+        for boot in ("ioa0", "ioa1"):
+            v = self.info.get(boot, {}).get("small_max", "")
+            if v.isdigit():
+                return int(v)
+        return None
+
+    def smp_boots(self):
+        """The Metric B boots that have results, in order."""
+        boots = {k[0] for k in self.timed if is_smp(k[0])}
+        return sorted(boots, key=lambda b: int(b[3:] or 1))
+
+    def smp_keys(self, case):
+        """The (n, size) of a Metric B case over all its boots."""
+        return sorted({(k[3], k[4]) for k in self.timed
+                       if is_smp(k[0]) and k[2] == case},
+                      key=lambda x: (x[0], size_key(x[1])))
+
+    def smp_ratios(self, case, n, size, alloc="pa", ref="kmalloc"):
+        """alloc/ref wall time in each smp boot that ran the case."""
+        out = []
+        for b in self.smp_boots():
+            r = ratio(self.per_op(b, "B", case, n, size, alloc),
+                      self.per_op(b, "B", case, n, size, ref))
+            if r is not None:
+                out.append(r)
+        return out
+
+    def smp_median(self, case, n, size, alloc):
+        """Median across the smp boots of an allocator's ns per object."""
+        vals = [self.per_op(b, "B", case, n, size, alloc)
+                for b in self.smp_boots()]
+        vals = [v for v in vals if v is not None]
+        return statistics.median(vals) if vals else None
+
     def keys(self, boot, metric, case):
         """The (n, size) of a case in a boot, in order."""
         seen = sorted({(k[3], k[4]) for k in self.timed
@@ -143,9 +213,47 @@ def fmt_ratio(v):
 
 
 def verdict(v, limit):
+    if limit is None:
+        return "reported" if v is not None else "NOT RUN"
     if v is None:
         return "NOT RUN"
     return "MET" if v <= limit else "MISSED"
+
+
+def fmt_limit(limit):
+    return "-" if limit is None else f"<= {limit:g}"
+
+
+def worst_ratio(res, boot, case, alloc, ref, keep=lambda n, size: True):
+    """The largest alloc/ref over the (n, size) of a case: (ratio, n, size)."""
+    worst = (None, None, None)
+    for n, size in res.keys(boot, "A", case):
+        if not keep(n, size):
+            continue
+        r = ratio(res.per_op(boot, "A", case, n, size, alloc),
+                  res.per_op(boot, "A", case, n, size, ref))
+        if r is not None and (worst[0] is None or r > worst[0]):
+            worst = (r, n, size)
+    return worst
+
+
+def smp_target(res, case):
+    """Worst size of a Metric B case, judged on its median across boots:
+    (text shown, median ratio)."""
+    worst, wsize, wrange = None, None, None
+    for n, size in res.smp_keys(case):
+        rs = res.smp_ratios(case, n, size)
+        if not rs:
+            continue
+        med = statistics.median(rs)
+        if worst is None or med > worst:
+            worst, wsize, wrange = med, size, (min(rs), max(rs), len(rs))
+    if worst is None:
+        return "-", None
+    lo, hi, nb = wrange
+    return (f"worst {fmt_ratio(worst)} (at {wsize} B; median of {nb} "
+            f"boot{'s' if nb > 1 else ''}, range {fmt_ratio(lo)}.."
+            f"{fmt_ratio(hi)})"), worst
 
 
 def table(header, rows):
@@ -155,74 +263,117 @@ def table(header, rows):
     return out
 
 
-def targets(res):
-    """(description, measured text, ratio, limit) of every target."""
+def targets(res, kver=""):
+    """(group, description, measured text, ratio, limit) of every target;
+    a limit of None is a figure reported without a target."""
     out = []
+    old = "Earlier targets"
     # Pair loop, every size up to 512 B.
-    worst, worst_size = None, None
-    for n, size in res.keys("ioa0", "A", "pair"):
-        if size_key(size) > 512:
-            continue
-        r = ratio(res.per_op("ioa0", "A", "pair", n, size, "pa"),
-                  res.per_op("ioa0", "A", "pair", n, size, "kmalloc"))
-        if r is not None and (worst is None or r > worst):
-            worst, worst_size = r, size
-    out.append(("A, init_on_alloc=0: pair loop, every size <= 512 B, "
+    worst, _, worst_size = worst_ratio(
+        res, "ioa0", "pair", "pa", "kmalloc",
+        lambda n, size: size_key(size) <= 512)
+    out.append((old, "A, init_on_alloc=0: pair loop, every size <= 512 B, "
                 "pa/kmalloc instructions",
                 f"worst {fmt_ratio(worst)} (at {worst_size} B)"
                 if worst is not None else "-", worst, 0.5))
     r = ratio(res.per_op("ioa0", "A", "nn-random", 1000, "64", "pa"),
               res.per_op("ioa0", "A", "nn-random", 1000, "64", "kmalloc"))
-    out.append(("A, init_on_alloc=0: 1000 allocs then 1000 frees in random "
-                "order, pa/kmalloc", fmt_ratio(r), r, 0.6))
-    for n, size in res.keys("ioa0", "A", "replay") or [(0, "mixed")]:
+    out.append((old, "A, init_on_alloc=0: 1000 allocs then 1000 frees in "
+                "random order, pa/kmalloc", fmt_ratio(r), r, 0.6))
+    replays = res.keys("ioa0", "A", "replay") or [(0, "mixed")]
+    for n, size in replays:
         r = ratio(res.per_op("ioa0", "A", "replay", n, size, "pa"),
                   res.per_op("ioa0", "A", "replay", n, size, "kmalloc"))
-        out.append(("A, init_on_alloc=0: real-trace replay, pa/kmalloc",
+        out.append((old, "A, init_on_alloc=0: real-trace replay, pa/kmalloc",
                     fmt_ratio(r), r, 0.7))
-    worst, worst_size = None, None
-    for n, size in res.keys("ioa0", "A", "large"):
-        r = ratio(res.per_op("ioa0", "A", "large", n, size, "pa"),
-                  res.per_op("ioa0", "A", "large", n, size, "vmalloc"))
-        if r is not None and (worst is None or r > worst):
-            worst, worst_size = r, size
-    out.append(("A, init_on_alloc=0: large 8 KiB..4 MiB, pa/vmalloc "
+    worst, _, worst_size = worst_ratio(res, "ioa0", "large", "pa", "vmalloc")
+    out.append((old, "A, init_on_alloc=0: large 8 KiB..4 MiB, pa/vmalloc "
                 "(every size)",
                 f"worst {fmt_ratio(worst)} (at {worst_size} B)"
                 if worst is not None else "-", worst, 1.05))
-    worst, worst_size, noise = None, None, 0.0
-    for n, size in res.keys("smp", "B", "pc"):
-        r = ratio(res.per_op("smp", "B", "pc", n, size, "pa"),
-                  res.per_op("smp", "B", "pc", n, size, "kmalloc"))
-        if r is not None and (worst is None or r > worst):
-            worst, worst_size = r, size
-        for a in ("pa", "kmalloc"):
-            noise = max(noise, res.spread("smp", "B", "pc", n, size, a) or 0)
-    out.append(("B: producer/consumer across 2 CPUs, pa/kmalloc wall time "
-                "(every size)",
-                f"worst {fmt_ratio(worst)} (at {worst_size} B; the kept "
-                f"runs of one allocator spread up to +-{noise:.0%})"
-                if worst is not None else "-", worst, 1.0))
+    shown, worst = smp_target(res, "pc")
+    out.append((old, "B: producer/consumer across 2 CPUs, pa/kmalloc wall "
+                "time (every size)", shown, worst, 1.0))
     pa = res.mem.get(("u512", "pa", "held"), {})
     km = res.mem.get(("u512", "kmalloc", "held"), {})
     r = None
     if "pa_pages" in pa and "slab_delta" in km:
         r = ratio(float(pa["pa_pages"]), float(km["slab_delta"]))
-    out.append(("C: uniform 1..512 B, 100000 live, pages held pa/kmalloc",
-                fmt_ratio(r), r, 0.85))
+    out.append((old, "C: uniform 1..512 B, 100000 live, pages held "
+                "pa/kmalloc", fmt_ratio(r), r, 0.85))
     busy = res.mem.get(("u512", "pa", "busy"), {})
     pages = float(busy["pa_pages"]) if "pa_pages" in busy else None
-    out.append(("C: uniform 1..512 B, all freed, after ~6 s busy: pa pages "
-                f"held (limit one arena, {ARENA_PAGES} pages)",
+    out.append((old, "C: uniform 1..512 B, all freed, after ~6 s busy: pa "
+                f"pages held (limit one arena, {ARENA_PAGES} pages)",
                 fmt(pages, 0), pages, float(ARENA_PAGES)))
+
+    new = "Issue 13"
+    # 1. Medium sizes.
+    worst, _, worst_size = worst_ratio(
+        res, "ioa0", "medium", "pa", "kmalloc",
+        lambda n, size: size_key(size) <= MEDIUM_MAX)
+    out.append((new, "1. A, init_on_alloc=0: medium sizes 4 KiB.."
+                f"{MEDIUM_MAX // 1024} KiB, pa/kmalloc instructions "
+                "(every size)",
+                f"worst {fmt_ratio(worst)} (at {worst_size} B)"
+                if worst is not None else "-", worst, MEDIUM_LIMIT))
+    above = [(size, ratio(res.per_op("ioa0", "A", "medium", n, size, "pa"),
+                          res.per_op("ioa0", "A", "medium", n, size,
+                                     "kvmalloc")))
+             for n, size in res.keys("ioa0", "A", "medium")
+             if size_key(size) > MEDIUM_MAX]
+    above = [(size, r) for size, r in above if r is not None]
+    out.append((new, f"1. A, init_on_alloc=0: medium sizes above "
+                f"{MEDIUM_MAX // 1024} KiB, pa/kvmalloc (no target)",
+                ", ".join(f"{fmt_ratio(r)} at {size} B" for size, r in above)
+                or "-", max((r for _, r in above), default=None), None))
+    # 2. The fast path, every size up to small_max, and the replay.
+    sm = res.small_max()
+    sm_note = "" if sm is not None else f", small_max {SMALL_MAX_DEFAULT} assumed"
+    sm = sm or SMALL_MAX_DEFAULT
+    series = series_of(kver)
+    limit = FASTPATH_LIMIT.get(series)
+    worst, _, worst_size = worst_ratio(
+        res, "ioa0", "pair", "pa", "kmalloc",
+        lambda n, size: size_key(size) <= sm)
+    out.append((new, f"2. A, init_on_alloc=0: pair loop, every size <= "
+                f"small_max ({sm} B{sm_note}), pa/kmalloc instructions"
+                + ("" if limit is not None else
+                   f" (no limit for kernel {kver}: 6.1 or 6.12 only)"),
+                f"worst {fmt_ratio(worst)} (at {worst_size} B)"
+                if worst is not None else "-", worst, limit))
+    for n, size in replays:
+        r = ratio(res.per_op("ioa0", "A", "replay", n, size, "pa"),
+                  res.per_op("ioa0", "A", "replay", n, size, "kmalloc"))
+        out.append((new, f"2. A, init_on_alloc=0: real-trace replay ({size}), "
+                    "pa/kmalloc", fmt_ratio(r), r, REPLAY_LIMIT))
+    # 3. Bulk calls, per N.
+    for bn in BULK_NS:
+        worst, _, worst_size = worst_ratio(
+            res, "ioa0", "bulk", "pa", "kmem_cache",
+            lambda n, size, bn=bn: n == bn)
+        out.append((new, f"3. A, init_on_alloc=0: bulk alloc+free of {bn} "
+                    "objects, pa/kmem_cache instructions per object "
+                    "(every size)",
+                    f"worst {fmt_ratio(worst)} (at {worst_size} B)"
+                    if worst is not None else "-", worst, BULK_LIMIT))
+    # 4. Several CPUs.
+    for case, what in (("pc", "producer/consumer across 2 CPUs"),
+                       ("allcpu", "all CPUs at once")):
+        shown, worst = smp_target(res, case)
+        out.append((new, f"4. B: {what}, pa/kmalloc wall time (every "
+                    "size, median across boots)", shown, worst, SMP_LIMIT))
     return out
 
 
 def md_timed(res, lines, case, title, boots, allocs, ref, unit,
              n_label="N", show_n=False):
+    """A Metric A table; @ref is the reference allocator, or a list of
+    them (one ratio column each)."""
+    refs = [ref] if isinstance(ref, str) else ref
     keys = []
     for b in boots:
-        for k in res.keys(b, "A" if b != "smp" else "B", case):
+        for k in res.keys(b, "A", case):
             if k not in keys:
                 keys.append(k)
     if not keys:
@@ -230,25 +381,56 @@ def md_timed(res, lines, case, title, boots, allocs, ref, unit,
     lines += ["", f"### {title}", ""]
     header = ([n_label] if show_n else []) + ["size"]
     for b in boots:
-        tag = {"ioa1": "ioa=1", "ioa0": "ioa=0", "smp": "smp"}[b]
+        tag = {"ioa1": "ioa=1", "ioa0": "ioa=0"}[b]
         header += [f"{a} ({tag})" for a in allocs]
-        header += [f"pa/{ref} ({tag})"]
+        header += [f"pa/{r} ({tag})" for r in refs]
     rows = []
     for n, size in keys:
         row = ([str(n)] if show_n else []) + [size]
         for b in boots:
-            metric = "A" if b != "smp" else "B"
-            vals = [res.per_op(b, metric, case, n, size, a) for a in allocs]
+            vals = [res.per_op(b, "A", case, n, size, a) for a in allocs]
             row += [fmt(v) for v in vals]
-            row.append(fmt_ratio(ratio(
-                res.per_op(b, metric, case, n, size, "pa"),
-                res.per_op(b, metric, case, n, size, ref))))
+            row += [fmt_ratio(ratio(res.per_op(b, "A", case, n, size, "pa"),
+                                    res.per_op(b, "A", case, n, size, r)))
+                    for r in refs]
         rows.append(row)
     lines += table(header, rows)
     lines += ["", f"Unit: {unit}."]
 
 
+def md_smp(res, lines, case, title, allocs, n_label):
+    """A Metric B table: medians across the smp boots, and the pa/kmalloc
+    ratio of every boot."""
+    keys = res.smp_keys(case)
+    boots = res.smp_boots()
+    if not keys:
+        return
+    lines += ["", f"### {title}", ""]
+    header = [n_label, "size"] + [f"{a} (median)" for a in allocs]
+    header += ["pa/kmalloc (median of boots)", "range"]
+    header += [f"pa/kmalloc ({b})" for b in boots]
+    rows = []
+    for n, size in keys:
+        row = [str(n), size]
+        row += [fmt(res.smp_median(case, n, size, a)) for a in allocs]
+        rs = res.smp_ratios(case, n, size)
+        row.append(fmt_ratio(statistics.median(rs)) if rs else "-")
+        row.append(f"{fmt_ratio(min(rs))}..{fmt_ratio(max(rs))}"
+                   if rs else "-")
+        row += [fmt_ratio(ratio(res.per_op(b, "B", case, n, size, "pa"),
+                                res.per_op(b, "B", case, n, size,
+                                           "kmalloc")))
+                for b in boots]
+        rows.append(row)
+    lines += table(header, rows)
+    lines += ["", "Unit: wall-clock ns per object under TCG, the median "
+              "across boots of each boot's median run: only the ratios mean "
+              "anything.  Each boot's ratio is its pa median over its "
+              "kmalloc median; the verdict is on the median of those."]
+
+
 def write_markdown(res, kver, path):
+    nb = len(res.smp_boots())
     lines = [f"# pool_alloc benchmark: Debian {kver}", ""]
     rev = os.environ.get("PAB_REV")
     if rev:
@@ -261,13 +443,17 @@ def write_markdown(res, kver, path):
               "instructions per operation under `-icount shift=0`, one "
               "vCPU, median of the runs after dropping two warm-up runs, "
               "minus the same loop without allocation.  Metric B: wall time "
-              "under multi-threaded TCG, 2 vCPUs, quoted as ratios only.  "
+              f"under multi-threaded TCG, 2 vCPUs, {nb} boot"
+              f"{'s' if nb != 1 else ''}, quoted as ratios only.  "
               "Metric C: pages held.", ""]
-    lines += ["## Targets", ""]
-    rows = []
-    for desc, shown, value, limit in targets(res):
-        rows.append([desc, shown, f"<= {limit:g}", verdict(value, limit)])
-    lines += table(["target", "measured", "limit", "verdict"], rows)
+    lines += ["## Targets"]
+    groups = {}
+    for group, desc, shown, value, limit in targets(res, kver):
+        groups.setdefault(group, []).append(
+            [desc, shown, fmt_limit(limit), verdict(value, limit)])
+    for group, rows in groups.items():
+        lines += ["", f"### {group}", ""]
+        lines += table(["target", "measured", "limit", "verdict"], rows)
     a_boots = [b for b in ("ioa0", "ioa1")
                if any(k[0] == b for k in res.timed)]
     md_timed(res, lines, "pair", "Metric A: alloc+free pair loop",
@@ -283,17 +469,26 @@ def write_markdown(res, kver, path):
              ["pa", "kmalloc"], "kmalloc",
              "guest instructions per trace line (an alloc or a free); "
              "objects the trace never frees are freed after the timing")
+    md_timed(res, lines, "medium", "Metric A: medium requests", a_boots,
+             ["pa", "kmalloc", "kvmalloc"], ["kmalloc", "kvmalloc"],
+             "guest instructions per alloc+free pair; kmalloc takes whole "
+             "pages above its largest cache, kvmalloc tries contiguous "
+             "pages first and falls back to vmalloc")
+    md_timed(res, lines, "bulk", "Metric A: bulk calls", a_boots,
+             ["pa", "kmem_cache"], "kmem_cache",
+             "guest instructions per object (its share of one bulk alloc "
+             "and one bulk free of N objects); pa: pa_alloc_bulk() of the "
+             "default pool and pa_free_bulk(), kmem_cache: "
+             "kmem_cache_alloc_bulk() and kmem_cache_free_bulk() of a "
+             "cache of that size", show_n=True, n_label="N per call")
     md_timed(res, lines, "large", "Metric A: large requests", a_boots,
              ["pa", "vmalloc"], "vmalloc",
              "guest instructions per alloc+free pair")
-    for case, title in (("pc", "Metric B: producer on CPU 0, consumer on "
-                         "CPU 1"),
-                        ("allcpu", "Metric B: all CPUs at once")):
-        md_timed(res, lines, case, title, ["smp"] if any(
-            k[0] == "smp" for k in res.timed) else [],
-            ["pa", "kmalloc", "kmem_cache"], "kmalloc",
-            "wall-clock ns per object under TCG: only the ratios mean "
-            "anything", show_n=True, n_label="batch")
+    for case, title, n_label in (
+            ("pc", "Metric B: producer on CPU 0, consumer on CPU 1", "batch"),
+            ("allcpu", "Metric B: all CPUs at once", "batch")):
+        md_smp(res, lines, case, title, ["pa", "kmalloc", "kmem_cache"],
+               n_label)
     write_memory(res, lines)
     for b in a_boots:
         r = res.timed.get((b, "A", "pair", 1, "64", "none"))
@@ -356,7 +551,8 @@ def write_csv(res, kver, path):
                                                     size_key(k[4]), k[5])):
             boot, metric, case, n, size, alloc = key
             r = res.timed[key]
-            ref = "vmalloc" if case == "large" else "kmalloc"
+            ref = {"large": "vmalloc",
+                   "bulk": "kmem_cache"}.get(case, "kmalloc")
             rv = ratio(r["per_op"], res.per_op(boot, metric, case, n, size,
                                                ref)) if alloc == "pa" else None
             unit = "insn" if metric == "A" else "ns"
@@ -371,12 +567,16 @@ def write_csv(res, kver, path):
                             ""), "pages", "", phase])
 
 
-def plot(res, outdir):
-    """pair-cost.png and large-cost.png, with gnuplot."""
+def plot(res, outdir, kver):
+    """pair-cost.png, medium-cost.png and large-cost.png, with gnuplot."""
     made = []
+    pair_max = res.small_max() or SMALL_MAX_DEFAULT
     for case, png, allocs, ref, target, title in (
             ("pair", "pair-cost.png", ["pa", "kmalloc", "kmem_cache"],
-             "kmalloc", 0.5, "alloc+free pair loop"),
+             "kmalloc", FASTPATH_LIMIT.get(series_of(kver), 0.5),
+             "alloc+free pair loop"),
+            ("medium", "medium-cost.png", ["pa", "kmalloc", "kvmalloc"],
+             "kmalloc", MEDIUM_LIMIT, "medium alloc+free pairs"),
             ("large", "large-cost.png", ["pa", "vmalloc"], "vmalloc", 1.05,
              "large alloc+free pairs")):
         boots = [b for b in ("ioa0", "ioa1") if res.keys(b, "A", case)]
@@ -412,7 +612,8 @@ def plot(res, outdir):
         if case == "pair":
             # One panel per boot: the init_on_alloc=1 costs grow with the
             # size and would flatten the init_on_alloc=0 ones.
-            xset = "set xrange [0:4200]\nset xtics 256\n"
+            xset = (f"set xrange [0:{pair_max + pair_max // 32}]\n"
+                    f"set xtics {256 * (pair_max // 4096 or 1)}\n")
             costs = "set yrange [0:*]\nset key bottom right\n" + "\n".join(
                 f"set title 'cost, {label[b]}'\nplot " + ", ".join(c)
                 for b, c in zip(boots, cost_panels)) + "\nset key top left"
@@ -462,12 +663,17 @@ def main(argv):
         for kind, fields, text in rows:
             if kind != "#":
                 res.add(boot, kind, fields, text)
+    # Raw files of boots not given now (an earlier run with more boots).
+    given = {arg.split("=", 1)[0] for arg in argv[3:]}
+    for old in glob.glob(os.path.join(outdir, "raw-*.txt")):
+        if os.path.basename(old)[4:-4] not in given:
+            os.unlink(old)
     res.finish()
     write_csv(res, kver, os.path.join(outdir, "results.csv"))
     lines = write_markdown(res, kver, os.path.join(outdir, "results.md"))
-    plot(res, outdir)
+    plot(res, outdir, kver)
     print("\n".join(lines))
-    verdicts = [verdict(t[2], t[3]) for t in targets(res)]
+    verdicts = [verdict(t[3], t[4]) for t in targets(res, kver)]
     print(f"\ntargets: {verdicts.count('MET')} met, "
           f"{verdicts.count('MISSED')} missed, "
           f"{verdicts.count('NOT RUN')} not run; files in {outdir}/")

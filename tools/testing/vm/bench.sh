@@ -28,6 +28,10 @@ timeout_a=${PAB_TIMEOUT_A:-600}
 timeout_b=${PAB_TIMEOUT_B:-600}
 t_start=$(date +%s)
 
+# The verdict logic first: a report that cannot say MISSED is worth nothing.
+python3 "$top/bench/report_test.py" >&2 ||
+	die "bench/report_test.py failed: the report's verdicts are wrong"
+
 # In build/bench/KVER/, not build/KVER/, which make test and make demo wipe
 # and rebuild whenever they run.
 mods=$(build_modules "/usr/src/linux-headers-$kver" "bench/$kver" W=1)
