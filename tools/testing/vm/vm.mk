@@ -16,9 +16,11 @@
 #                              drain, unload and kmemleak checks; prints its
 #                              figures; logs in build/logs/stress.*
 #   make demo                  run the sample workload on stock 6.1, show debugfs
-#   make bench [KERNEL=6.12]   pool_alloc against kmalloc, kmem_cache and vmalloc
-#                              on stock Debian 6.1 (default) or 6.12; results in
-#                              bench/results/<series>/ (bench/README.md)
+#   make bench [KERNEL=6.12]   pool_alloc against kmalloc, kmem_cache, kvmalloc
+#                              and vmalloc on stock Debian 6.1 (default) or
+#                              6.12, issue 13's targets included; results in
+#                              bench/results/<series>/ (bench/README.md; knobs
+#                              PAB_QUICK=1, PAB_BOOTS=N smp boots, default 5)
 #   make bench-trace           record bench/traces/boot-busybox.trace.gz again
 #                              from a stock 6.1 boot
 #   make trace-demo            the tracing one-liners of the Documentation
