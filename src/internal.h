@@ -426,6 +426,11 @@ int pa_pool_link(struct pa_pool *pool);
 void pa_pool_unlink(struct pa_pool *pool);
 struct pa_pool *pa_pool_next(struct pa_pool *pool);
 
+/* bulk.c: pa_alloc_bulk() and pa_free_bulk() past the caches */
+size_t pa_bulk_alloc(struct pa_pool *pool, size_t size, gfp_t gfp, size_t n,
+		     void **p);
+size_t pa_bulk_free(size_t n, void **p);
+
 /* cache.c: the per-CPU caches' slow paths (fast ones: cache.h) */
 void *pa_cache_refill(struct pa_class *cls, struct pa_cpu_cache *c,
 		      size_t size, gfp_t gfp);

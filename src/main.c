@@ -1066,6 +1066,45 @@ void pa_pool_free(struct pa_pool *pool, const void *p)
 }
 EXPORT_SYMBOL_GPL(pa_pool_free);
 
+/* pa_free_bulk() as pa_free() of each slot; @caller called the entry point. */
+static noinline void free_bulk_each(size_t n, void **p, unsigned long caller)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (static_branch_unlikely(&pa_entry_key))
+			free_default_slow(p[i], caller);
+		else
+			free_pool_block(p[i], "pa_free_bulk", caller);
+	}
+}
+
+/*
+ * pa_alloc_bulk() as @n single allocations: past pa_entry_key (hooks, the
+ * profiler, tracepoints), in NMI, for debug pools and for sizes that are
+ * not small.  @caller called the entry point.
+ */
+static noinline int alloc_bulk_each(struct pa_pool *pool, size_t size,
+				    gfp_t gfp, size_t n, void **p,
+				    unsigned long caller)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i] = pool ? alloc_block(pool, size, gfp, caller) :
+			      alloc_default(size, gfp, caller);
+		if (unlikely(!p[i]))
+			goto fail;
+	}
+	return n;
+
+fail:
+	/* The failed call counted the failure, once. */
+	free_bulk_each(i, p, caller);
+	memset(p, 0, n * sizeof(*p));
+	return 0;
+}
+
 /**
  * pa_alloc_bulk() - allocate @n blocks of one size at once
  * @pool: the pool, or NULL for pa_alloc()'s default pool
@@ -1078,7 +1117,8 @@ EXPORT_SYMBOL_GPL(pa_pool_free);
  * all or nothing, as kmem_cache_alloc_bulk(): when one block cannot be had,
  * those already taken are freed, every slot of @p is NULL, the failure is
  * counted once in the pool's failures, and 0 is returned.  More than
- * INT_MAX blocks are refused the same way.
+ * INT_MAX blocks are refused the same way.  Small blocks come many at a
+ * time from this CPU's cache and the runs (src/bulk.c).
  *
  * Context: as for pa_pool_alloc().
  * Return: @n, or 0 on failure.
@@ -1086,26 +1126,24 @@ EXPORT_SYMBOL_GPL(pa_pool_free);
 int pa_alloc_bulk(struct pa_pool *pool, size_t size, gfp_t gfp, size_t n,
 		  void **p)
 {
-	size_t i;
+	struct pa_pool *to = pool ?: pa_default_pool;
 
 	/* The count is returned as an int, as kmem_cache_alloc_bulk()'s. */
 	if (unlikely(n > INT_MAX)) {
-		atomic64_inc(&(pool ?: pa_default_pool)->failures);
+		atomic64_inc(&to->failures);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		p[i] = pool ? alloc_block(pool, size, gfp, _RET_IP_) :
-			      alloc_default(size, gfp, _RET_IP_);
-		if (unlikely(!p[i]))
-			goto fail;
-	}
-	return n;
-
-fail:
-	/* The failed call counted the failure, once. */
-	pa_free_bulk(i, p);
-	memset(p, 0, n * sizeof(*p));
-	return 0;
+	might_alloc(gfp);
+	/*
+	 * A @size of 0 wraps around, and a debug pool's small_max is 0, as in
+	 * alloc_pool_block(); a NULL @pool goes to the hook, if any, there.
+	 */
+	if (unlikely(static_branch_unlikely(&pa_entry_key) ||
+		     size - 1 >= to->small_max || in_nmi()))
+		return alloc_bulk_each(pool, size, gfp, n, p, _RET_IP_);
+	if (unlikely(!n))
+		return 0;
+	return pa_bulk_alloc(to, size, gfp, n, p);
 }
 EXPORT_SYMBOL_GPL(pa_alloc_bulk);
 
@@ -1115,19 +1153,24 @@ EXPORT_SYMBOL_GPL(pa_alloc_bulk);
  * @p: blocks of any pool, NULL or ZERO_SIZE_PTR
  *
  * As pa_free() of each slot of @p, in order: a pointer that is not a live
- * block is refused and reported, and the others are still freed.
+ * block is refused and reported, and the others are still freed.  Small
+ * blocks go many at a time to this CPU's caches (src/bulk.c).
  *
  * Context: as for pa_free().
  */
 void pa_free_bulk(size_t n, void **p)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
-		if (static_branch_unlikely(&pa_entry_key))
-			free_default_slow(p[i], _RET_IP_);
-		else
-			free_pool_block(p[i], "pa_free_bulk", _RET_IP_);
+	if (unlikely(static_branch_unlikely(&pa_entry_key) || in_nmi())) {
+		free_bulk_each(n, p, _RET_IP_);
+		return;
+	}
+	while (i < n) {
+		i += pa_bulk_free(n - i, p + i);
+		/* Large, debug, or to refuse: as pa_free() does. */
+		if (i < n)
+			free_pool_block(p[i++], "pa_free_bulk", _RET_IP_);
 	}
 }
 EXPORT_SYMBOL_GPL(pa_free_bulk);
