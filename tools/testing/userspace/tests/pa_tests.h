@@ -31,6 +31,7 @@ extern const struct pa_case pa_pcpu_cases[];
 extern const struct pa_case pa_debug_cases[];
 extern const struct pa_case pa_hook_cases[];
 extern const struct pa_case pa_trace_cases[];
+extern const struct pa_case pa_bulk_cases[];
 
 /* End the case as failed, saying why (file:line: message). */
 void __noreturn __printf(3, 4)

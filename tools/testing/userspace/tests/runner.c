@@ -27,7 +27,7 @@
 
 static const struct pa_case *const suites[] = {
 	pa_api_cases, pa_owner_cases, pa_pages_cases, pa_pcpu_cases,
-	pa_debug_cases, pa_hook_cases, pa_trace_cases,
+	pa_debug_cases, pa_hook_cases, pa_trace_cases, pa_bulk_cases,
 };
 
 static int fail_fd = -1;

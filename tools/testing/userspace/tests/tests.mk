@@ -9,7 +9,7 @@
 #
 # TESTS="name ..." runs only the cases whose names contain one of them.
 
-test_srcs := runner helpers api owner pages pcpu debug hook trace
+test_srcs := runner helpers api owner pages pcpu debug hook trace bulk
 test_hdrs := $(here)/tests/pa_tests.h $(here)/pa_user.h $(top)/pool_alloc.h
 
 # The library's flags, but the programs' own include path.
