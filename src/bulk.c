@@ -19,10 +19,12 @@
  * A free looks each pointer up and claims its state entry as
  * pa_cache_do_free() does, and pushes it on this CPU's cache of its class,
  * which stays claimed while the pointers that follow are of the same class;
- * a full cache is flushed whole to the runs with pa_class_flush().  A
- * pointer it does not free itself (in no arena, a large or debug block, not
- * a live block's start) ends the call: it returns how far it came, and the
- * caller frees or refuses that pointer on pa_free()'s path.
+ * the counters it owes the cache are added once, when it lets the cache go,
+ * and the run map's answer is reused while the pointers stay in one run.  A
+ * full cache is flushed whole to the runs with pa_class_flush().  A pointer
+ * it does not free itself (in no arena, a large or debug block, not a live
+ * block's start) ends the call: it returns how far it came, and the caller
+ * frees or refuses that pointer on pa_free()'s path.
  *
  * Neither runs in NMI, nor past pa_entry_key, nor for debug pools and sizes
  * that are not small: main.c loops over the single-object paths there.  An
@@ -51,14 +53,16 @@ static unsigned int bulk_pop(struct pa_cpu_cache *c, size_t size,
 			     size_t want, void **p)
 {
 	unsigned int n = min_t(size_t, c->count, want);
-	unsigned int top = c->count, i;
+	unsigned int top = c->count - n, i;
 
-	for (i = 0; i < n; i++) {
-		top--;
-		p[i] = c->block[top];
-		/* The cache owns the block: nothing else changes its entry. */
-		pa_run_entry_store(c->entry[top], c->wide, size);
-	}
+	/* The cache owns the blocks: nothing else changes their entries. */
+	if (c->wide)
+		for (i = 0; i < n; i++)
+			pa_run_entry_store(c->entry[top + i], true, size);
+	else
+		for (i = 0; i < n; i++)
+			pa_run_entry_store(c->entry[top + i], false, size);
+	memcpy(p, &c->block[top], n * sizeof(*p));
 	/* kmemleak scans the cache: no stale pointer may hide a leak. */
 	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
 		memset(&c->block[top], 0, n * sizeof(c->block[0]));
@@ -75,8 +79,12 @@ static void bulk_taken(struct pa_cpu_cache *c, size_t size, unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		pa_run_entry_store(c->entry[i], c->wide, size);
+	if (c->wide)
+		for (i = 0; i < n; i++)
+			pa_run_entry_store(c->entry[i], true, size);
+	else
+		for (i = 0; i < n; i++)
+			pa_run_entry_store(c->entry[i], false, size);
 	c->filled += n;
 	c->requested += (s64)n * size;
 }
@@ -191,28 +199,68 @@ static void bulk_flush(struct pa_class *cls, struct pa_cpu_cache *c)
 }
 
 /*
- * Free one pointer onto *@cp, this CPU's claimed cache of the class last
- * freed to (or NULL), which this changes when @p is of another class.
- * Preemption disabled.  Return: false, with nothing done, when @p is not a
- * live small block that this path frees.
+ * A bulk free's hold on this CPU's cache of the class it frees to: the
+ * counters it owes the cache are added when it lets go.
  */
-static __always_inline bool bulk_free_one(const void *p,
-					  struct pa_cpu_cache **cp)
+struct bulk_hold {
+	struct pa_class *cls;		/* whose cache @c is; NULL: none held */
+	struct pa_cpu_cache *c;		/* claimed */
+	unsigned int frees;
+	unsigned long requested;
+	/*
+	 * The run map's last answer, good for this preemption-disabled
+	 * section: blocks freed together are often of one run.  A run
+	 * released meanwhile has no state, so a stale answer only sends a
+	 * pointer to pa_free()'s path.
+	 */
+	unsigned long index;
+	struct pa_run *run;
+};
+
+/* No run map answer yet, or none since preemption was enabled. */
+#define PA_BULK_NO_INDEX	ULONG_MAX
+
+/* Settle the counters and release the cache held, if any. */
+static void bulk_let_go(struct bulk_hold *h)
 {
-	struct pa_cpu_cache *c = *cp;
+	if (!h->cls)
+		return;
+	h->c->frees += h->frees;
+	h->c->requested -= h->requested;
+	pa_cache_release(h->c);
+	h->cls = NULL;
+	h->frees = 0;
+	h->requested = 0;
+}
+
+/*
+ * Free one pointer onto the cache @h holds, which changes to this CPU's
+ * cache of @p's class when it is another.  Preemption disabled.  Return:
+ * false, with nothing done, when @p is not a live small block that this
+ * path frees.
+ */
+static __always_inline bool bulk_free_one(const void *p, struct bulk_hold *h)
+{
 	unsigned long requested, index;
 	struct pa_run_state *state;
+	struct pa_cpu_cache *c;
 	struct pa_class *cls;
 	struct pa_run *run;
+	unsigned int top;
 	void *entry;
 
-	/* Outside the direct map (NULL, vmalloc): no run to look for. */
 	index = pa_map_index((unsigned long)p);
-	if (unlikely(!pa_map_covers(index)))
-		return false;
-	run = pa_map_run(index);
-	if (unlikely(!run))
-		return false;
+	if (unlikely(index != h->index)) {
+		/* Outside the direct map (NULL, vmalloc): no run to look for. */
+		if (unlikely(!pa_map_covers(index)))
+			return false;
+		run = pa_map_run(index);
+		if (unlikely(!run))
+			return false;
+		h->index = index;
+		h->run = run;
+	}
+	run = h->run;
 	state = pa_run_entry(run, p, &entry);
 	if (unlikely(!state))
 		return false;
@@ -227,23 +275,30 @@ static __always_inline bool bulk_free_one(const void *p,
 		return false;
 	pa_cache_take_back((void *)p, state, entry);
 
-	if (unlikely(c != this_cpu_ptr(cls->cache))) {
-		if (c)
-			pa_cache_release(c);
+	if (unlikely(cls != h->cls)) {
+		bulk_let_go(h);
 		c = this_cpu_ptr(cls->cache);
 		if (unlikely(!pa_cache_claim(c))) {
 			/* This enables preemption, which is disabled again. */
-			*cp = NULL;
 			pa_cache_free_direct(cls, (void *)p, entry, run,
 					     requested);
 			preempt_disable();
+			h->index = PA_BULK_NO_INDEX;
 			return true;
 		}
-		*cp = c;
+		h->cls = cls;
+		h->c = c;
 	}
+	c = h->c;
 	if (unlikely(c->count == PA_CACHE_SIZE))
 		bulk_flush(cls, c);
-	pa_cache_push(c, (void *)p, entry, run, requested);
+	/* pa_cache_push(), with the counters left to bulk_let_go(). */
+	top = c->count++;
+	c->block[top] = (void *)p;
+	c->entry[top] = entry;
+	c->run[top] = run;
+	h->frees++;
+	h->requested += requested;
 	return true;
 }
 
@@ -326,27 +381,26 @@ fail:
  */
 size_t pa_bulk_free(size_t n, void **p)
 {
-	struct pa_cpu_cache *c = NULL;
-	size_t i;
+	struct bulk_hold h = { };
+	size_t i = 0, end;
 
-	preempt_disable();
-	for (i = 0; i < n; i++) {
-		if (unlikely(!bulk_free_one(p[i], &c))) {
-			if (ZERO_OR_NULL_PTR(p[i]))
+	while (i < n) {
+		end = min_t(size_t, n, i + PA_BULK_ROUND);
+		preempt_disable();
+		h.index = PA_BULK_NO_INDEX;
+		for (; i < end; i++) {
+			if (likely(bulk_free_one(p[i], &h)))
 				continue;
-			break;
+			if (!ZERO_OR_NULL_PTR(p[i]))
+				goto stop;
 		}
-		/* Let the scheduler in once per round. */
-		if (unlikely(i % PA_BULK_ROUND == PA_BULK_ROUND - 1)) {
-			if (c)
-				pa_cache_release(c);
-			c = NULL;
-			preempt_enable();
-			preempt_disable();
-		}
+		bulk_let_go(&h);
+		preempt_enable();
 	}
-	if (c)
-		pa_cache_release(c);
+	return n;
+
+stop:
+	bulk_let_go(&h);
 	preempt_enable();
 	return i;
 }
