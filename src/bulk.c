@@ -37,9 +37,9 @@
 #include "cache.h"
 
 /*
- * Blocks per preemption-disabled section: a cache's worth popped and as
- * many taken from the runs (one pa_class_take() each), or a cache's worth
- * of frees, so that a long call does not hold preemption off for long.
+ * Blocks per preemption-disabled section, popped from the cache or taken
+ * from the runs (one pa_class_take() for the lot), or freed: a cache's
+ * worth, so that a long call does not hold preemption off for long.
  */
 #define PA_BULK_ROUND		PA_CACHE_SIZE
 
