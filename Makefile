@@ -16,6 +16,8 @@
 #   make stress          the stress soak (DURATION=seconds, default 300)
 #   make demo            the sample workload on stock Debian 6.1, with stats
 #   make bench           pool_alloc against kmalloc/kmem_cache/vmalloc in qemu
+#   make fastpath        pa_alloc() and pa_free() instruction by instruction,
+#                        step by step, single-stepped in qemu (KERNEL=6.12)
 #   make fuzz            the core in userspace under libFuzzer, ASan and UBSan
 #                        (FUZZ_SECONDS=, default 60)
 #   make bench-native    the core in userspace against pymalloc, glibc,

@@ -20,7 +20,7 @@ xz-utils sparse python3 python3-sphinx gnuplot-nox qemu-system-x86 busybox-stati
 dkms
 linux-source-6.12 linux-headers-amd64 linux-image-amd64
 clang valgrind pkg-config libpython3-dev libjemalloc-dev libmimalloc-dev
-libgoogle-perftools-dev bpftrace linux-perf"
+libgoogle-perftools-dev bpftrace linux-perf gdb"
 
 # libFuzzer's package carries clang's major version: the installed clang's,
 # or the one apt would install.

@@ -114,6 +114,7 @@ pack_initramfs() {
 #   -M        multi-threaded TCG: each vCPU a host thread (-accel tcg,thread=multi)
 #   -a ARGS   kernel command line on top of "console=ttyS0 panic=-1"
 #   -t SECS   timeout (default 600)
+#   -g PORT   a gdbstub on 127.0.0.1:PORT (fastpath.sh single-steps through it)
 # qemu never reads the terminal (CI has no stdin) and always ends: the guest
 # reboots (-no-reboot turns that into an exit) or timeout kills it.
 # --foreground keeps qemu in make's process group, so ^C stops it too.
@@ -121,9 +122,9 @@ pack_initramfs() {
 # how long one of its steps may take, so that a hung step is reported by the
 # guest well before the host gives up on the VM.
 vm_run() {
-	cpus=2 mem=1536 accel="-accel tcg" args="" secs=600
+	cpus=2 mem=1536 accel="-accel tcg" args="" secs=600 gdbstub=""
 	OPTIND=1
-	while getopts c:m:iMa:t: opt; do
+	while getopts c:m:iMa:t:g: opt; do
 		case $opt in
 		c) cpus=$OPTARG ;;
 		m) mem=$OPTARG ;;
@@ -131,6 +132,7 @@ vm_run() {
 		M) accel="-accel tcg,thread=multi" ;;
 		a) args=$OPTARG ;;
 		t) secs=$OPTARG ;;
+		g) gdbstub="-gdb tcp:127.0.0.1:$OPTARG" ;;
 		*) die "vm_run: bad option" ;;
 		esac
 	done
@@ -146,9 +148,9 @@ vm_run() {
 	limit=$((secs - 120))
 	[ "$limit" -ge 20 ] || limit=20
 	set +e
-	# The accelerator options are a list of words.
+	# The accelerator and gdbstub options are lists of words.
 	# shellcheck disable=SC2086
-	timeout --foreground -k 10 "$secs" qemu-system-x86_64 $accel -cpu max \
+	timeout --foreground -k 10 "$secs" qemu-system-x86_64 $accel $gdbstub -cpu max \
 		-smp "$cpus" -m "$mem" -nodefaults -display none -monitor none \
 		-no-reboot -serial "file:$logs/$1.log" \
 		-serial "file:$logs/$1.result" -kernel "$2" -initrd "$initrd" \

@@ -21,6 +21,11 @@
 #                              6.12, issue 13's targets included; results in
 #                              bench/results/<series>/ (bench/README.md; knobs
 #                              PAB_QUICK=1, PAB_BOOTS=N smp boots, default 5)
+#   make fastpath [KERNEL=6.12]
+#                              the instructions of pa_alloc() and pa_free(),
+#                              step by step, single-stepped with gdb on stock
+#                              Debian 6.1 (default) or 6.12; table in
+#                              build/logs/fastpath-<kernel release>.md
 #   make bench-trace           record bench/traces/boot-busybox.trace.gz again
 #                              from a stock 6.1 boot
 #   make trace-demo            the tracing one-liners of the Documentation
@@ -53,6 +58,9 @@ stress: deps
 bench: deps
 	@KERNEL='$(KERNEL)' sh $(VM_DIR)/bench.sh
 
+fastpath: deps
+	@KERNEL='$(KERNEL)' sh $(VM_DIR)/fastpath.sh
+
 bench-trace: deps
 	@sh $(VM_DIR)/trace.sh
 
@@ -62,5 +70,5 @@ trace-demo: deps
 pastat-fixtures: deps
 	@KERNEL='$(KERNEL)' sh $(VM_DIR)/fixtures.sh
 
-.PHONY: deps test stress demo bench bench-trace trace-demo pastat-fixtures
+.PHONY: deps test stress demo bench fastpath bench-trace trace-demo pastat-fixtures
 .DEFAULT_GOAL := $(vm_saved_goal)
