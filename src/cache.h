@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The per-CPU caches' fast paths, inlined into the exported entry points
- * (main.c).  A call that the cache serves makes no call but might_alloc()'s;
- * everything else leaves through a tail call to an out-of-line function
- * (cache.c), so the fast paths need no registers saved.
+ * (main.c).  A call that the cache serves makes no call (but might_alloc()'s
+ * on debug kernels, main.c); everything else leaves through a tail call to
+ * an out-of-line function (cache.c), so the fast paths need no registers
+ * saved.
  *
  * Each CPU has, per pool and class, a stack of free blocks and its share of
  * the class counters (struct pa_cpu_cache).  An operation on it runs with

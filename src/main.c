@@ -178,6 +178,23 @@ static void trace_free(const void *p, unsigned long caller)
 		trace_pa_free(caller, p, info.pool->name);
 }
 
+/*
+ * might_alloc() where it checks something: with CONFIG_DEBUG_ATOMIC_SLEEP
+ * (a @gfp that may sleep, used in atomic context) or lockdep (fs_reclaim's
+ * annotations).  On a stock kernel it checks nothing: it is a voluntary
+ * preemption point (cond_resched() under preempt=voluntary, Debian's
+ * default), and the call it makes cost the allocation fast path a third of
+ * its instructions, the registers saved around it included.  So a stock
+ * kernel's pa_alloc() served by a per-CPU cache is no preemption point, as
+ * a kmalloc() served by SLUB's per-CPU slab is none under preempt=full;
+ * what reaches the page allocator meets its own might_alloc().
+ */
+static __always_inline void might_alloc_checked(gfp_t gfp)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP) || IS_ENABLED(CONFIG_LOCKDEP))
+		might_alloc(gfp);
+}
+
 /* A request of 0 bytes, of more than small_max, or to a debug pool. */
 static noinline void *alloc_not_small(struct pa_pool *pool, size_t size,
 				      gfp_t gfp)
@@ -197,7 +214,7 @@ static noinline void *alloc_not_small(struct pa_pool *pool, size_t size,
 static __always_inline void *alloc_pool_block(struct pa_pool *pool,
 					      size_t size, gfp_t gfp)
 {
-	might_alloc(gfp);
+	might_alloc_checked(gfp);
 	/*
 	 * One compare for all three: a @size of 0 wraps around, and a debug
 	 * pool's small_max is 0, so that debug mode costs the others nothing.
@@ -704,7 +721,7 @@ static noinline void *alloc_default_slow(size_t size, gfp_t gfp,
 static __always_inline void *alloc_default(size_t size, gfp_t gfp,
 					   unsigned long caller)
 {
-	might_alloc(gfp);
+	might_alloc_checked(gfp);
 	/*
 	 * pa_entry_bound is the default pool's small_max, or 0 while a hook
 	 * or the profiler holds the slow path (entry.c).  One compare for
