@@ -37,6 +37,25 @@ pa_run_block_index(unsigned int offset, u32 recip)
 
 static_assert(PA_RUN_SIZE <= (1 << 18) && PA_SMALL_MAX_MAX <= (1 << 14));
 
+/*
+ * Whether @product, (u64)offset * recip as in pa_run_block_index(), is that
+ * of a block's first byte.  With size * recip = 2^32 + e (0 <= e < size),
+ * offset = q * size + r and the index q exact, the product is q * 2^32 +
+ * q * e + r * recip, and its low 32 bits are q * e + r * recip, which does
+ * not wrap as long as (q + 1) * e < recip (q is at most one past the last
+ * block, so (q + 1) * e < 2 * PA_RUN_SIZE).  A block's start (r = 0) leaves
+ * q * e < offset < PA_RUN_SIZE; any other offset leaves at least recip,
+ * which is above 2 * PA_RUN_SIZE.  So one compare of the product that
+ * gives the index, and no multiplication by the size.
+ */
+static __always_inline bool pa_run_block_start(u64 product, u32 recip)
+{
+	return (u32)product < recip;
+}
+
+/* recip >= 2^32 / size >= 2 * PA_RUN_SIZE, as pa_run_block_start() needs. */
+static_assert(2ULL * PA_RUN_SIZE * PA_SMALL_MAX_MAX <= 1ULL << 32);
+
 /**
  * pa_run_entry() - the state entry of the block of @run that starts at @p
  * @run: the run holding @p, from pa_map_lookup()
@@ -52,15 +71,18 @@ pa_run_entry(struct pa_run *run, const void *p, void **entryp)
 {
 	struct pa_run_state *state = rcu_dereference_sched(run->state);
 	/* Runs are naturally aligned: the offset is the low bits. */
-	unsigned long offset = (unsigned long)p & (PA_RUN_SIZE - 1);
+	unsigned int offset = (unsigned long)p & (PA_RUN_SIZE - 1);
 	unsigned int index;
+	u64 product;
 
 	if (!state)
 		return NULL;
-	index = pa_run_block_index(offset, state->recip);
+	/* One multiplication for both: pa_run_block_index()'s. */
+	product = (u64)offset * state->recip;
 	/* Past the last block, the state array's extra entry stays 0. */
-	if (index * state->size != offset)
+	if (!pa_run_block_start(product, state->recip))
 		return NULL;
+	index = product >> 32;
 	*entryp = state->data + (index << state->wide);
 	return state;
 }
