@@ -718,8 +718,13 @@ static noinline void *alloc_default_slow(size_t size, gfp_t gfp,
 	return alloc_profiled(pa_default_pool, size, gfp, caller);
 }
 
-static __always_inline void *alloc_default(size_t size, gfp_t gfp,
-					   unsigned long caller)
+/*
+ * Always inlined into an entry point: _RET_IP_ is then the entry point's
+ * caller.  It is read on the slow path only: passed in as an argument, it
+ * was read first and kept in a register, with two more registers moved
+ * around it, on every allocation.
+ */
+static __always_inline void *alloc_default(size_t size, gfp_t gfp)
 {
 	might_alloc_checked(gfp);
 	/*
@@ -728,7 +733,7 @@ static __always_inline void *alloc_default(size_t size, gfp_t gfp,
 	 * all: a @size of 0 wraps around, as in alloc_pool_block().
 	 */
 	if (unlikely(size - 1 >= READ_ONCE(pa_entry_bound)))
-		return alloc_default_slow(size, gfp, caller);
+		return alloc_default_slow(size, gfp, _RET_IP_);
 	return pa_cache_alloc(pa_default_pool, size, gfp);
 }
 
@@ -845,7 +850,7 @@ EXPORT_SYMBOL_GPL(pa_pool_zalloc);
  */
 void *pa_alloc(size_t size, gfp_t gfp)
 {
-	return alloc_default(size, gfp, _RET_IP_);
+	return alloc_default(size, gfp);
 }
 EXPORT_SYMBOL_GPL(pa_alloc);
 
@@ -859,7 +864,7 @@ EXPORT_SYMBOL_GPL(pa_alloc);
  */
 void *pa_zalloc(size_t size, gfp_t gfp)
 {
-	return alloc_default(size, gfp | __GFP_ZERO, _RET_IP_);
+	return alloc_default(size, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(pa_zalloc);
 
@@ -880,7 +885,7 @@ void *pa_calloc(size_t n, size_t size, gfp_t gfp)
 		atomic64_inc(&pa_default_pool->failures);
 		return NULL;
 	}
-	return alloc_default(bytes, gfp | __GFP_ZERO, _RET_IP_);
+	return alloc_default(bytes, gfp | __GFP_ZERO);
 }
 EXPORT_SYMBOL_GPL(pa_calloc);
 
@@ -925,11 +930,27 @@ EXPORT_SYMBOL_GPL(pa_realloc);
  */
 void pa_free(const void *p)
 {
+	struct pa_run *run;
+
 	if (static_branch_unlikely(&pa_entry_key)) {
 		free_default_slow(p, _RET_IP_);
 		return;
 	}
-	free_pool_block(p, "pa_free", _RET_IP_);
+	/*
+	 * free_pool_block(), but with the caller's address read on the slow
+	 * paths only: passed in as an argument, it was read first and kept
+	 * in a register, a load and a saved register on every free.
+	 */
+	switch (pa_cache_free(p, &run)) {
+	case PA_CACHE_FREED:
+		return;
+	case PA_CACHE_NO_ARENA:
+		free_not_small(p, "pa_free", _RET_IP_);
+		return;
+	case PA_CACHE_NO_BLOCK:
+		free_no_block(p, run, "pa_free", _RET_IP_);
+		return;
+	}
 }
 EXPORT_SYMBOL_GPL(pa_free);
 
@@ -1108,8 +1129,13 @@ static noinline int alloc_bulk_each(struct pa_pool *pool, size_t size,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		p[i] = pool ? alloc_block(pool, size, gfp, caller) :
-			      alloc_default(size, gfp, caller);
+		/* alloc_default(), with the bulk call's caller. */
+		if (pool)
+			p[i] = alloc_block(pool, size, gfp, caller);
+		else if (size - 1 >= READ_ONCE(pa_entry_bound))
+			p[i] = alloc_default_slow(size, gfp, caller);
+		else
+			p[i] = pa_cache_alloc(pa_default_pool, size, gfp);
 		if (unlikely(!p[i]))
 			goto fail;
 	}
