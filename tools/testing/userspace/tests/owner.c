@@ -153,6 +153,54 @@ static void test_pointer_into_run_slack_is_refused(void)
 	pa_free(p);
 }
 
+/*
+ * Every byte of a run, in every class, is owned exactly where a live block
+ * starts: the run's blocks are told from the bytes between them by
+ * arithmetic alone (run.h, pa_run_block_start()), checked here at every
+ * offset, the slack past the last block included.
+ */
+static void test_only_block_starts_are_owned_in_every_class(void)
+{
+	static bool live[T_RUN_SIZE];
+	unsigned int size, usable, last = 0, i, n, off, wrong;
+	unsigned char *run;
+	void **blocks;
+
+	for (size = 1; size <= pa_small_max; size++) {
+		void *p = pa_alloc(size, GFP_KERNEL);
+
+		PA_CHECK(p);
+		usable = pa_usable_size(p);
+		pa_free(p);
+		if (usable == last)
+			continue;
+		last = usable;
+		/* Enough to fill a run whatever the runs held before. */
+		n = 2 * T_RUN_SIZE / usable + 40;
+		blocks = calloc(n, sizeof(*blocks));
+		PA_CHECK(blocks);
+		for (i = 0; i < n; i++) {
+			blocks[i] = pa_alloc(usable, GFP_KERNEL);
+			PA_CHECK(blocks[i]);
+		}
+		run = (unsigned char *)((uintptr_t)blocks[n / 2] &
+					~(uintptr_t)(T_RUN_SIZE - 1));
+		memset(live, 0, sizeof(live));
+		for (i = 0; i < n; i++)
+			if ((unsigned char *)blocks[i] - run < T_RUN_SIZE &&
+			    (unsigned char *)blocks[i] >= run)
+				live[(unsigned char *)blocks[i] - run] = true;
+		wrong = 0;
+		for (off = 0; off < T_RUN_SIZE; off++)
+			wrong += pa_owns(run + off) != live[off];
+		PA_CHECK_EQ(wrong, 0);
+		for (i = 0; i < n; i++)
+			pa_free(blocks[i]);
+		free(blocks);
+	}
+	PA_CHECK_EQ(pa_t_stats(NULL).invalid_frees, 0);
+}
+
 static void test_realloc_of_a_non_block_is_refused(void)
 {
 	unsigned char *heap = malloc(64);
@@ -305,6 +353,7 @@ const struct pa_case pa_owner_cases[] = {
 	PA_CASE(test_interior_pointers_are_refused, ""),
 	PA_CASE(test_double_free_is_refused, ""),
 	PA_CASE(test_pointer_into_run_slack_is_refused, ""),
+	PA_CASE(test_only_block_starts_are_owned_in_every_class, ""),
 	PA_CASE(test_realloc_of_a_non_block_is_refused, ""),
 	PA_CASE(test_free_through_the_wrong_pool, ""),
 	PA_CASE(test_stats_are_exact, ""),
