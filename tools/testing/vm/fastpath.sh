@@ -34,10 +34,10 @@ pack_initramfs "$root" "$root.cpio.gz"
 name=fastpath-$kver
 # A port of our own: several of these may run on one machine.
 port=$((20000 + $$ % 20000))
-# init_on_alloc=0, as the bench's targets are judged.  icount: guest time
-# passes only with guest instructions, not while gdb thinks, so the traced
-# calls find the same time slice left as in the bench (a slice that ran
-# out while gdb stepped would send every preempt_enable() to the scheduler).
+# init_on_alloc=0, as the bench's targets are judged.  icount, as Metric A:
+# without it, guest time ran on while gdb stepped and every traced
+# preempt_enable() found a reschedule pending (fastpath.py shows what
+# still does apart).
 say "== booting $kver with a gdbstub on port $port (log build/logs/$name.log)"
 # vm_run removes them too, but in the background: not a stale "ready".
 mkdir -p "$logs"
