@@ -297,7 +297,7 @@ def pending_resched(rows):
 
 
 def report(args):
-    """report KVER TRACE KO TEXT_HEX KALLSYMS [--detail]"""
+    """report KVER TRACE KO TEXT_HEX KALLSYMS [--detail] [--rst]"""
     kver, trace, ko, text, kallsyms = args[:5]
     detail = "--detail" in args
     text = int(text, 16)
@@ -343,12 +343,7 @@ def report(args):
         if detail:
             print("%-5s %5d %-30s %-40s %s" % (what, size, step, insn, where))
 
-    print("Fast path of pool_alloc on %s: instructions of one pa_alloc() and "
-          "the pa_free() of its block, per step (alloc + free)." % kver)
-    print()
-    head = "| step |" + "".join(" %d B |" % s for s in sizes)
-    print(head)
-    print("|---|" + "---|" * len(sizes))
+    table = [["step"] + ["%d B" % s for s in sizes]]
     for step in STEPS:
         cells = []
         for s in sizes:
@@ -356,7 +351,7 @@ def report(args):
             b = counts.get((s, step, "free"), 0)
             cells.append("%d + %d" % (a, b) if a or b else "")
         if any(cells):
-            print("| %s |" % step + "".join(" %s |" % c for c in cells))
+            table.append([step] + cells)
     tot = []
     for s in sizes:
         a = sum(v for (sz, st, w), v in counts.items()
@@ -364,7 +359,25 @@ def report(args):
         b = sum(v for (sz, st, w), v in counts.items()
                 if sz == s and w == "free" and st != RESCHED)
         tot.append("**%d** (%d + %d)" % (a + b, a, b))
-    print("| total |" + "".join(" %s |" % t for t in tot))
+    table.append(["total"] + tot)
+
+    title = ("Fast path of pool_alloc on %s: instructions of one pa_alloc() "
+             "and the pa_free() of its block, per step (alloc + free)" % kver)
+    if "--rst" in args:
+        print(".. list-table:: %s" % title)
+        print("   :header-rows: 1")
+        print()
+        for row in table:
+            print("   * - %s" % row[0])
+            for cell in row[1:]:
+                print("     - %s" % cell if cell else "     -")
+    else:
+        print(title + ".")
+        print()
+        print("| " + " | ".join(table[0]) + " |")
+        print("|---|" + "---|" * len(sizes))
+        for row in table[1:]:
+            print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@
 # counted, the kernel's included (might_resched(), the return thunk): the
 # total is one pair of Metric A (bench/README.md) less the loop.
 #
-# Output: build/logs/fastpath-<kernel release>.{md,trace,detail}.
+# Output: build/logs/fastpath-<kernel release>.{md,rst,trace,detail}: the
+# table (Markdown, and reStructuredText for the Documentation), the raw
+# trace, and every instruction with its step and inline chain.
 # Knobs: FASTPATH_SIZES (comma-separated, default 64,512,4096).
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -89,5 +91,6 @@ report() {
 		"$mods/pool_alloc.ko" "$text" "$logs/$name.kallsyms" "$@"
 }
 report --detail >"$logs/$name.detail"
+report --rst >"$logs/$name.rst"
 report | tee "$logs/$name.md"
 say "   per instruction: build/logs/$name.detail"
