@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <linux/preempt.h>
 #include "pa_tests.h"
 
 /* pymalloc's 16-byte steps end here; coarser steps follow. */
@@ -298,6 +299,30 @@ static void test_calloc_overflow_fails_and_counts(void)
 	PA_CHECK_EQ(pa_user_warnings(), 0);
 }
 
+/*
+ * A sleeping gfp with preemption disabled is reported by might_alloc(),
+ * which the fast path calls only where it checks something (main.c): with
+ * CONFIG_DEBUG_ATOMIC_SLEEP, as the checking builds define it.  An atomic
+ * gfp is not, and both allocations are served.
+ */
+static void test_sleeping_gfp_in_atomic_context_is_reported(void)
+{
+	unsigned long before;
+	void *p, *q;
+
+	pa_user_abort_on_warn(false);
+	before = pa_user_warnings();
+	preempt_disable();
+	p = pa_alloc(64, GFP_ATOMIC);
+	q = pa_alloc(64, GFP_KERNEL);
+	preempt_enable();
+	PA_CHECK(p && q);
+	PA_CHECK_EQ(pa_user_warnings(), before + 1);
+	pa_user_abort_on_warn(true);
+	pa_free(p);
+	pa_free(q);
+}
+
 static void test_impossible_sizes_fail_and_count(void)
 {
 	struct pa_stats before = pa_t_stats(NULL);
@@ -480,6 +505,7 @@ const struct pa_case pa_api_cases[] = {
 	PA_CASE(test_gfp_zero_zeroes_a_reused_block, ""),
 	PA_CASE(test_calloc_zeroes_and_counts_the_product, ""),
 	PA_CASE(test_calloc_overflow_fails_and_counts, ""),
+	PA_CASE(test_sleeping_gfp_in_atomic_context_is_reported, ""),
 	PA_CASE(test_impossible_sizes_fail_and_count, ""),
 	{ "test_init_on_alloc_zeroes", NULL, load_init_on_alloc },
 	PA_CASE(test_init_on_free_clears, NULL),
