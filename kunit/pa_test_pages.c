@@ -42,26 +42,26 @@ static void test_large_uses_vmalloc_when_caller_may_sleep(struct kunit *test)
 }
 
 /* An allocation, or a free, under a spinlock with interrupts off. */
+static DEFINE_SPINLOCK(medium_lock);
+
 static void *medium_alloc_atomic(struct pa_pool *pool, size_t size)
 {
-	DEFINE_SPINLOCK(lock);
 	unsigned long flags;
 	void *p;
 
-	spin_lock_irqsave(&lock, flags);
+	spin_lock_irqsave(&medium_lock, flags);
 	p = pa_pool_alloc(pool, size, GFP_ATOMIC);
-	spin_unlock_irqrestore(&lock, flags);
+	spin_unlock_irqrestore(&medium_lock, flags);
 	return p;
 }
 
 static void medium_free_atomic(void *p)
 {
-	DEFINE_SPINLOCK(lock);
 	unsigned long flags;
 
-	spin_lock_irqsave(&lock, flags);
+	spin_lock_irqsave(&medium_lock, flags);
 	pa_free(p);
-	spin_unlock_irqrestore(&lock, flags);
+	spin_unlock_irqrestore(&medium_lock, flags);
 }
 
 /*
