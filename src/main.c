@@ -60,7 +60,7 @@ EXPORT_SYMBOL_IF_KUNIT(pa_small_max_ops);
 /* Fixed at load: the class table is built from it. */
 module_param_cb(small_max, &pa_small_max_ops, &pa_param_small_max, 0444);
 MODULE_PARM_DESC(small_max,
-		 "Largest request served from pools; larger ones use vmalloc or pages (512..8192, default 4096)");
+		 "Largest request served from size classes; larger ones use pages up to 32 KiB, else vmalloc (512..8192, default 8192)");
 
 /* Every pool in debug mode, as if created with PA_POOL_DEBUG; at load. */
 static bool pa_param_debug;
@@ -810,8 +810,11 @@ static void pool_unregister(struct pa_pool *pool)
  *
  * Requests up to small_max bytes are served from the pool's size classes,
  * 16-byte aligned, and naturally aligned when @size is a power of two up to
- * PAGE_SIZE.  Larger requests get vmalloc memory when @gfp allows sleeping,
- * else whole pages.  __GFP_ZERO and init_on_alloc are honoured.
+ * PAGE_SIZE.  Larger requests up to 32 KiB get contiguous pages, their
+ * size rounded up to a power of two as kmalloc() does, or vmalloc memory
+ * when there are none and @gfp allows sleeping; above 32 KiB, vmalloc
+ * memory when @gfp allows sleeping, else whole pages.  __GFP_ZERO and
+ * init_on_alloc are honoured.
  *
  * Context: any context.  Does not sleep unless @gfp allows it.  In NMI,
  * with GFP_ATOMIC or GFP_NOWAIT, only this CPU's cache serves: see
@@ -1142,8 +1145,17 @@ static noinline int alloc_bulk_each(struct pa_pool *pool, size_t size,
 	return n;
 
 fail:
-	/* The failed call counted the failure, once. */
-	free_bulk_each(i, p, caller);
+	/*
+	 * The failed call counted the failure, once.  The blocks go back
+	 * the way they came: a named pool's past any hook, which never saw
+	 * them (and may be no wrapper of this allocator at all).
+	 */
+	if (pool) {
+		while (i--)
+			free_block(p[i], "pa_alloc_bulk", caller);
+	} else {
+		free_bulk_each(i, p, caller);
+	}
 	memset(p, 0, n * sizeof(*p));
 	return 0;
 }
@@ -1159,8 +1171,8 @@ fail:
  * As @n calls of pa_pool_alloc() (or, for a NULL @pool, of pa_alloc()), but
  * all or nothing, as kmem_cache_alloc_bulk(): when one block cannot be had,
  * those already taken are freed, every slot of @p is NULL, the failure is
- * counted once in the pool's failures, and 0 is returned.  More than
- * INT_MAX blocks are refused the same way.  Small blocks come many at a
+ * counted once in the pool's failures, and 0 is returned.  A request for
+ * more than INT_MAX blocks fails at once, counted, without touching @p.  Small blocks come many at a
  * time from this CPU's cache and the runs (src/bulk.c).
  *
  * Context: as for pa_pool_alloc().

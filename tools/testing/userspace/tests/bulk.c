@@ -395,6 +395,40 @@ static void test_bulk_null_pool_calls_the_hook(void)
 	pa_pool_destroy(pool);
 }
 
+/*
+ * A named pool's failed bulk call gives back what it took past the hook,
+ * which never saw those blocks: none of them reaches the hook's free.
+ */
+static void test_bulk_named_pool_failure_skips_the_hook(void)
+{
+	struct pa_allocator a = {
+		.alloc = hook_alloc, .realloc = hook_realloc, .free = hook_free,
+	};
+	struct pa_pool *pool = pa_pool_create("bulk-hook-fail", 0);
+	void *warm, *p[100];
+	struct pa_stats before;
+
+	PA_CHECK(!IS_ERR(pool));
+	/* Some blocks in this CPU's cache, then no new run for the rest. */
+	warm = pa_pool_alloc(pool, 1024, GFP_KERNEL);
+	pa_get_allocator(&below);
+	PA_CHECK_EQ(pa_set_allocator(&a), 0);
+	before = pa_t_stats(pool);
+	pa_user_fail(0, 1, 0);
+	PA_CHECK_EQ(pa_alloc_bulk(pool, 1024, GFP_KERNEL, ARRAY_SIZE(p), p),
+		    0);
+	pa_user_fail(0, 0, 0);
+	PA_CHECK_EQ(hook_allocs, 0);
+	PA_CHECK_EQ(hook_frees, 0);
+	PA_CHECK(!p[0] && !p[ARRAY_SIZE(p) - 1]);
+	PA_CHECK_EQ(pa_t_stats(pool).failures, before.failures + 1);
+	PA_CHECK_EQ(pa_t_stats(pool).live_blocks, 1);
+	PA_CHECK_EQ(pa_t_stats(pool).invalid_frees, 0);
+	PA_CHECK_EQ(pa_set_allocator(NULL), 0);
+	pa_free(warm);
+	pa_pool_destroy(pool);
+}
+
 /* In NMI only this CPU's cache serves, all or nothing. */
 static void test_bulk_in_nmi(void)
 {
@@ -460,6 +494,7 @@ const struct pa_case pa_bulk_cases[] = {
 	PA_CASE(test_bulk_sizes_not_small, ""),
 	PA_CASE(test_bulk_failure_in_refill_is_all_or_nothing, ""),
 	PA_CASE(test_bulk_null_pool_calls_the_hook, ""),
+	PA_CASE(test_bulk_named_pool_failure_skips_the_hook, ""),
 	PA_CASE(test_bulk_in_nmi, ""),
 	PA_CASE(test_bulk_free_interleaved_classes, ""),
 	{ }
