@@ -1172,8 +1172,9 @@ fail:
  * all or nothing, as kmem_cache_alloc_bulk(): when one block cannot be had,
  * those already taken are freed, every slot of @p is NULL, the failure is
  * counted once in the pool's failures, and 0 is returned.  A request for
- * more than INT_MAX blocks fails at once, counted, without touching @p.  Small blocks come many at a
- * time from this CPU's cache and the runs (src/bulk.c).
+ * more than INT_MAX blocks fails at once, counted, without touching @p.
+ * Small blocks come many at a time from this CPU's cache and the runs
+ * (src/bulk.c).
  *
  * Context: as for pa_pool_alloc().
  * Return: @n, or 0 on failure.
