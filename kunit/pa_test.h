@@ -43,6 +43,10 @@ void pa_test_need_pool_backend(struct kunit *test, const char *what);
 int pa_test_init_pool_backend(struct kunit *test);
 __printf(1, 2) int pa_test_shell(const char *fmt, ...);
 void pa_test_fail_pages(struct kunit *test, unsigned int min_order);
+#ifdef CONFIG_FAULT_INJECTION
+void pa_test_fault_arm(unsigned int nth);
+bool pa_test_fault_disarm(void);
+#endif
 int pa_test_parse_stats(const char *text, struct pa_stats *st);
 int pa_test_read_stats(const char *path, struct pa_stats *st);
 bool pa_test_caller_is(unsigned long caller, const char *func);

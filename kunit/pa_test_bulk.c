@@ -282,39 +282,6 @@ static void test_bulk_free_mixed_pools(struct kunit *test)
 /* ---- All or nothing ----------------------------------------------------- */
 
 #ifdef CONFIG_FAULT_INJECTION
-static struct fault_attr saved_attr;
-
-/* Fail this thread's @nth request to the kernel's allocators from now. */
-static void fault_arm(unsigned int nth)
-{
-	saved_attr = pa_fault_attr;
-	pa_fault_attr.verbose = 0;
-	pa_fault_attr.task_filter = true;
-	current->make_it_fail = true;
-	atomic_set(&pa_fault_attr.space, 0);
-	pa_fault_attr.interval = nth;
-	pa_fault_attr.count = 0;
-	atomic_set(&pa_fault_attr.times, 1);
-	/* Last: should_fail() reads it first. */
-	WRITE_ONCE(pa_fault_attr.probability, 100);
-}
-
-/* Return: whether the armed request was reached and failed. */
-static bool fault_disarm(void)
-{
-	bool failed = atomic_read(&pa_fault_attr.times) == 0;
-
-	WRITE_ONCE(pa_fault_attr.probability, 0);
-	current->make_it_fail = false;
-	pa_fault_attr.verbose = saved_attr.verbose;
-	pa_fault_attr.task_filter = saved_attr.task_filter;
-	pa_fault_attr.count = saved_attr.count;
-	pa_fault_attr.interval = saved_attr.interval;
-	atomic_set(&pa_fault_attr.times, atomic_read(&saved_attr.times));
-	atomic_set(&pa_fault_attr.space, atomic_read(&saved_attr.space));
-	return failed;
-}
-
 /* Far more requests than one call below makes. */
 #define SWEEP_MAX	40
 
@@ -344,9 +311,9 @@ static void test_bulk_failure_is_all_or_nothing(struct kunit *test)
 		for (i = 0; i < N; i++)
 			p[i] = ERR_PTR(-EINVAL);
 
-		fault_arm(nth);
+		pa_test_fault_arm(nth);
 		got = pa_alloc_bulk(pool, SIZE, GFP_KERNEL, N, p);
-		failed = fault_disarm();
+		failed = pa_test_fault_disarm();
 		after = pa_test_stats(pool);
 		if (!failed) {
 			KUNIT_EXPECT_EQ(test, got, N);

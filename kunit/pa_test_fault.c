@@ -32,29 +32,6 @@ struct sweep {
 
 static struct fault_attr saved_attr;
 
-/* Fail the @nth request made from now on, and that one only. */
-static void fault_arm(unsigned int nth)
-{
-	pa_fault_attr.verbose = 0;
-	/* This thread's requests only: not a worker's, nor another client's. */
-	pa_fault_attr.task_filter = true;
-	current->make_it_fail = true;
-	atomic_set(&pa_fault_attr.space, 0);
-	pa_fault_attr.interval = nth;
-	pa_fault_attr.count = 0;
-	atomic_set(&pa_fault_attr.times, 1);
-	/* Last: should_fail() reads it first. */
-	WRITE_ONCE(pa_fault_attr.probability, 100);
-}
-
-/* Return: whether the armed request was reached and failed. */
-static bool fault_disarm(void)
-{
-	WRITE_ONCE(pa_fault_attr.probability, 0);
-	current->make_it_fail = false;
-	return atomic_read(&pa_fault_attr.times) == 0;
-}
-
 static int fault_suite_init(struct kunit_suite *suite)
 {
 	saved_attr = pa_fault_attr;
@@ -187,9 +164,9 @@ static unsigned int sweep(struct kunit *test, struct sweep *s)
 		if (!IS_ERR_OR_NULL(s->pool))
 			before = pa_test_stats(s->pool);
 
-		fault_arm(nth);
+		pa_test_fault_arm(nth);
 		result = s->call(s);
-		if (!fault_disarm()) {
+		if (!pa_test_fault_disarm()) {
 			/* Fewer requests than @nth: nothing failed. */
 			KUNIT_EXPECT_FALSE_MSG(test, IS_ERR_OR_NULL(result),
 					       "%s: no fault, no result", s->name);

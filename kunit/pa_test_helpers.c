@@ -14,6 +14,7 @@
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/sched.h>
+#include <linux/fault-inject.h>
 #include <linux/umh.h>
 #include <linux/kasan.h>
 #include <linux/kallsyms.h>
@@ -307,6 +308,51 @@ void pa_test_fail_pages(struct kunit *test, unsigned int min_order)
 	err = pa_test_shell(FAIL_ARM, FAIL_DIR, min_order, FAIL_ATTRS);
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "arming fail_page_alloc");
 }
+
+#ifdef CONFIG_FAULT_INJECTION
+static struct fault_attr fault_saved;
+
+/**
+ * pa_test_fault_arm() - fail this thread's @nth request from now, only that
+ * @nth: which of the requests pool_alloc makes of the kernel's allocators
+ *
+ * Saves pool_alloc's fault attribute for pa_test_fault_disarm() to put back.
+ */
+void pa_test_fault_arm(unsigned int nth)
+{
+	fault_saved = pa_fault_attr;
+	pa_fault_attr.verbose = 0;
+	/* This thread's requests only: not a worker's, nor another client's. */
+	pa_fault_attr.task_filter = true;
+	current->make_it_fail = true;
+	atomic_set(&pa_fault_attr.space, 0);
+	pa_fault_attr.interval = nth;
+	pa_fault_attr.count = 0;
+	atomic_set(&pa_fault_attr.times, 1);
+	/* Last: should_fail() reads it first. */
+	WRITE_ONCE(pa_fault_attr.probability, 100);
+}
+
+/**
+ * pa_test_fault_disarm() - undo pa_test_fault_arm()
+ *
+ * Return: whether the armed request was reached and failed.
+ */
+bool pa_test_fault_disarm(void)
+{
+	bool failed = atomic_read(&pa_fault_attr.times) == 0;
+
+	WRITE_ONCE(pa_fault_attr.probability, 0);
+	current->make_it_fail = false;
+	pa_fault_attr.verbose = fault_saved.verbose;
+	pa_fault_attr.task_filter = fault_saved.task_filter;
+	pa_fault_attr.count = fault_saved.count;
+	pa_fault_attr.interval = fault_saved.interval;
+	atomic_set(&pa_fault_attr.times, atomic_read(&fault_saved.times));
+	atomic_set(&pa_fault_attr.space, atomic_read(&fault_saved.space));
+	return failed;
+}
+#endif
 
 /*
  * The field names the stats files must print, listed here independently of
