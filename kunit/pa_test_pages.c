@@ -8,6 +8,7 @@
 #include <linux/spinlock.h>
 #include <linux/sched.h>
 #include <linux/rcupdate.h>
+#include <linux/shrinker.h>
 #include <linux/err.h>
 #include "pa_test.h"
 
@@ -125,6 +126,8 @@ static void test_medium_falls_back_to_vmalloc(struct kunit *test)
 	struct pa_stats st;
 	char *p, *q;
 
+	/* A stashed page would answer: the page allocator must be asked. */
+	pa_large_stash_drain(-1);
 	pa_test_fail_pages(test, 1);
 	current->make_it_fail = 1;
 	p = pa_pool_alloc(pool, size, GFP_KERNEL);
@@ -144,6 +147,76 @@ static void test_medium_falls_back_to_vmalloc(struct kunit *test)
 	pa_free(p);
 	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).large_live, 0ULL);
 	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
+}
+
+/*
+ * A freed block of up to 32 KiB leaves its pages in this CPU's stash,
+ * counted in no pool and refused as a pointer; the next request of that
+ * order on this CPU takes them back, zeroed when asked, even under a
+ * spinlock; a caller that asks for memory cgroup accounting never does.
+ * The shrinker gives stashed pages back, and counts them first.
+ */
+static void test_medium_stash_reuses_the_last_freed_pages(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "stash");
+	size_t size = 3 * PAGE_SIZE, usable = pa_test_large_usable(size);
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
+	char *p, *q, *r;
+
+	pa_test_need_pool_backend(test, "the stash");
+	pa_test_pin(test);
+	pa_large_stash_drain(-1);
+	p = pa_pool_alloc(pool, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xa5, size);
+	pa_free(p);
+	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(), usable / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).pages_held, 0ULL);
+	KUNIT_EXPECT_FALSE(test, pa_owns(p));
+
+	q = pa_pool_alloc(pool, size, GFP_KERNEL_ACCOUNT);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	r = medium_alloc_atomic(pool, size);
+	KUNIT_EXPECT_PTR_EQ(test, r, p);
+	pa_free(r);
+	r = pa_pool_alloc(pool, usable, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_EXPECT_PTR_EQ(test, r, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(r, 0, usable));
+	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(), 0UL);
+
+	pa_free(r);
+	pa_free(q);
+	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(), usable / PAGE_SIZE);
+	KUNIT_EXPECT_GE(test, pa_reclaim_count(NULL, &sc), usable / PAGE_SIZE);
+	sc.nr_to_scan = 1;
+	KUNIT_EXPECT_GE(test, pa_reclaim_scan(NULL, &sc), usable / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(), 0UL);
+	KUNIT_EXPECT_EQ(test, pa_test_stats(pool).invalid_frees, 0ULL);
+}
+
+/*
+ * The reaper of a CPU gives back a stashed block that no allocation took
+ * since its previous pass.
+ */
+static void test_medium_stash_is_reaped_when_idle(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "stash-reap");
+	unsigned int cpu;
+	void *p;
+
+	pa_test_need_pool_backend(test, "the stash");
+	pa_test_pin(test);
+	pa_large_stash_drain(-1);
+	cpu = raw_smp_processor_id();
+	p = pa_pool_alloc(pool, PA_TEST_CONTIG_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	pa_free(p);
+	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(),
+			PA_TEST_CONTIG_MAX / PAGE_SIZE);
+	pa_reclaim_reap_now(cpu, false);
+	pa_reclaim_reap_now(cpu, false);
+	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(), 0UL);
 }
 
 /*
@@ -559,6 +632,8 @@ static struct kunit_case pa_pages_cases[] = {
 	KUNIT_CASE(test_large_uses_vmalloc_when_caller_may_sleep),
 	KUNIT_CASE(test_medium_gets_contiguous_pages),
 	KUNIT_CASE(test_medium_falls_back_to_vmalloc),
+	KUNIT_CASE(test_medium_stash_reuses_the_last_freed_pages),
+	KUNIT_CASE(test_medium_stash_is_reaped_when_idle),
 	KUNIT_CASE(test_large_atomic_uses_pages),
 	KUNIT_CASE(test_large_atomic_beyond_max_order_fails),
 	KUNIT_CASE(test_many_large_allocations_grow_the_table),

@@ -216,6 +216,35 @@ static void test_kasan_large_page_tail_is_out_of_bounds(struct kunit *test)
 }
 
 /*
+ * A freed block of up to 32 KiB waits in this CPU's stash: its pages are
+ * poisoned there, until the next request of its order takes them back.
+ */
+static void test_kasan_read_of_stashed_page_is_use_after_free(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "kasan-stash");
+	size_t size = pa_small_max + 1;
+	char *p, *q;
+
+	need_kasan(test);
+	pa_test_need_pool_backend(test, "the stash");
+	pa_test_pin(test);
+	pa_large_stash_drain(-1);
+	p = pa_pool_alloc(pool, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_FALSE(test, is_vmalloc_addr(p));
+	pa_free(p);
+	KUNIT_ASSERT_GT(test, pa_large_stash_pages(), 0UL);
+	expect_kasan_report(test, "slab-use-after-free", read_byte, p + 100);
+	q = pa_pool_alloc(pool, size, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	expect_begin(0, "KASAN");
+	WRITE_ONCE(q[size - 1], 1);
+	KUNIT_EXPECT_EQ(test, expect_end(), 0);
+	pa_free(q);
+	pa_large_stash_drain(-1);
+}
+
+/*
  * Correct use of every class (the whole request written and read, freed,
  * reused), of realloc in place and moving, and of large blocks of both
  * kinds gives no report at all.
@@ -362,6 +391,7 @@ static struct kunit_case pa_sanitize_cases[] = {
 	KUNIT_CASE(test_kasan_read_of_cached_block_is_use_after_free),
 	KUNIT_CASE(test_kasan_read_of_slack_after_shrink_is_out_of_bounds),
 	KUNIT_CASE(test_kasan_large_page_tail_is_out_of_bounds),
+	KUNIT_CASE(test_kasan_read_of_stashed_page_is_use_after_free),
 	KUNIT_CASE_SLOW(test_kasan_correct_use_reports_nothing),
 	KUNIT_CASE_SLOW(test_kmemleak_reports_a_leaked_block),
 	{}

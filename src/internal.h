@@ -467,6 +467,9 @@ void pa_large_free_all(struct pa_pool *pool);
 unsigned long pa_large_walk(struct pa_pool *pool,
 			    unsigned int (*fn)(struct pa_pool *pool,
 					       void *block, size_t usable));
+unsigned long pa_large_stash_pages(void);
+unsigned long pa_large_stash_drain(int cpu);
+void pa_large_stash_reap(void);
 void pa_large_exit(void);
 
 /*

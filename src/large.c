@@ -11,6 +11,19 @@
  * or NULL (vmalloc is not safe in atomic context on 6.1): above 32 KiB from
  * alloc_pages_exact().  So the usable size depends on the request alone:
  * the power-of-two pages up to 32 KiB, whole pages above.
+ *
+ * Each CPU keeps the last compound page it freed of each order up to
+ * PAGE_ALLOC_COSTLY_ORDER (the stash: at most 1 + 2 + 4 + 8 pages), and the
+ * next request of that order on that CPU takes it back without a round trip
+ * through the page allocator, which costs several hundred instructions even
+ * from its own per-CPU lists.  A slot is one word, claimed and filled with
+ * cmpxchg, so any context and any CPU may empty it: the reaper empties a
+ * slot that held the same page at two passes in a row, the shrinker and
+ * module unload empty them all, and a dead CPU's are emptied at once.
+ * Only a page of this CPU's memory node that no memory cgroup was charged
+ * for is kept, and only a caller that does not ask for accounting is given
+ * one, so that neither the node nor the charge of a page changes hands.
+ * Stashed pages belong to no pool: no pool's pages_held counts them.
 
  * Every live large allocation is an entry of one open-addressed hash table
  * (linear probing, keyed by address), so that an allocation and a free add
@@ -39,6 +52,7 @@
 #include <linux/kmemleak.h>
 #include <linux/llist.h>
 #include <linux/hash.h>
+#include <linux/memcontrol.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
 #include "internal.h"
@@ -68,6 +82,10 @@ static_assert(PAGE_ALIGN(PA_LARGE_MAX) <= U32_MAX);
  * allocations before it grows.
  */
 #define PA_LARGE_BITS_MIN	9
+
+/* The stash holds a page of each order up to this one. */
+#define PA_STASH_ORDERS		(PAGE_ALLOC_COSTLY_ORDER + 1)
+static_assert(PAGE_SIZE << (PA_STASH_ORDERS - 1) == PA_LARGE_CONTIG_MAX);
 
 /* ---- Data -------------------------------------------------------------- */
 
@@ -116,6 +134,19 @@ static DECLARE_WORK(deferred_vfree_work, deferred_vfree_fn);
 
 static void table_grow_fn(struct work_struct *work);
 static DECLARE_WORK(table_grow_work, table_grow_fn);
+
+/*
+ * A CPU's stash: @page[order] is a freed compound page's address, or NULL.
+ * Any CPU may empty a slot (cmpxchg); only its own CPU fills it, but for a
+ * task that migrates between reading the CPU and the cmpxchg, which is
+ * harmless.  @seen is what the CPU's reaper found at its last pass.
+ */
+struct pa_large_stash {
+	void *page[PA_STASH_ORDERS];
+	void *seen[PA_STASH_ORDERS];
+};
+
+static DEFINE_PER_CPU(struct pa_large_stash, pa_large_stash);
 
 /* ---- The table --------------------------------------------------------- */
 
@@ -264,6 +295,59 @@ static void table_grow_fn(struct work_struct *work)
 	table_grow(GFP_KERNEL);
 }
 
+/* ---- The stash --------------------------------------------------------- */
+
+/*
+ * A page of @size bytes (a usable size up to PA_LARGE_CONTIG_MAX) from
+ * this CPU's stash, zeroed if @gfp asks, or NULL.
+ */
+static void *stash_take(size_t size, gfp_t gfp)
+{
+	void **slot = &raw_cpu_ptr(&pa_large_stash)->page[get_order(size)];
+	void *addr = READ_ONCE(*slot);
+
+	if (!addr || (gfp & __GFP_ACCOUNT) || cmpxchg(slot, addr, NULL) != addr)
+		return NULL;
+	if (want_init_on_alloc(gfp)) {
+		pa_sanitize_open(addr, size);
+		memset(addr, 0, size);
+	}
+	return addr;
+}
+
+/*
+ * Keep @addr, a compound page of @size bytes that kmemleak no longer
+ * knows, in this CPU's stash.  Return: false when the slot is taken or the
+ * page may not be kept, and the caller frees it.
+ */
+static bool stash_put(void *addr, size_t size)
+{
+	void **slot = &raw_cpu_ptr(&pa_large_stash)->page[get_order(size)];
+	struct page *page = virt_to_page(addr);
+
+	if (READ_ONCE(*slot) || PageMemcgKmem(page) ||
+	    page_to_nid(page) != numa_mem_id())
+		return false;
+	/* The page allocator would have wiped it now: so does the stash. */
+	if (want_init_on_free()) {
+		pa_sanitize_open(addr, size);
+		memset(addr, 0, size);
+	}
+	pa_sanitize_poison(addr, size);
+	return !cmpxchg(slot, NULL, addr);
+}
+
+/* Give the page in @slot, of @order, back to the page allocator. */
+static unsigned int stash_release(void **slot, unsigned int order)
+{
+	void *addr = xchg(slot, NULL);
+
+	if (!addr)
+		return 0;
+	__free_pages(virt_to_page(addr), order);
+	return 1U << order;
+}
+
 /* ---- Internals --------------------------------------------------------- */
 
 static void large_release_memory(void *addr, size_t size, bool vmapped)
@@ -272,7 +356,8 @@ static void large_release_memory(void *addr, size_t size, bool vmapped)
 		kfree(addr);
 	} else if (!vmapped && size <= PA_LARGE_CONTIG_MAX) {
 		kmemleak_free(addr);
-		__free_pages(virt_to_page(addr), get_order(size));
+		if (!stash_put(addr, size))
+			__free_pages(virt_to_page(addr), get_order(size));
 	} else if (!vmapped) {
 		kmemleak_free(addr);
 		free_pages_exact(addr, size);
@@ -315,8 +400,11 @@ static void *large_get_pages(size_t size, gfp_t gfp)
 	if (size > PA_LARGE_CONTIG_MAX) {
 		addr = alloc_pages_exact(size, gfp);
 	} else {
-		page = alloc_pages(gfp | __GFP_COMP, get_order(size));
-		addr = page ? page_address(page) : NULL;
+		addr = stash_take(size, gfp);
+		if (!addr) {
+			page = alloc_pages(gfp | __GFP_COMP, get_order(size));
+			addr = page ? page_address(page) : NULL;
+		}
 	}
 	if (addr)
 		kmemleak_alloc(addr, size, 1, pa_meta_gfp(gfp));
@@ -696,6 +784,71 @@ void pa_large_free_all(struct pa_pool *pool)
 }
 
 /**
+ * pa_large_stash_pages() - the pages every CPU's stash holds
+ *
+ * Context: any context; the sum is a snapshot, racing with the stashes.
+ * Return: the pages.
+ */
+unsigned long pa_large_stash_pages(void)
+{
+	unsigned long pages = 0;
+	unsigned int cpu, order;
+
+	for_each_possible_cpu(cpu)
+		for (order = 0; order < PA_STASH_ORDERS; order++)
+			if (READ_ONCE(per_cpu_ptr(&pa_large_stash, cpu)->page[order]))
+				pages += 1UL << order;
+	return pages;
+}
+EXPORT_SYMBOL_IF_KUNIT(pa_large_stash_pages);
+
+/**
+ * pa_large_stash_drain() - give stashed pages back to the page allocator
+ * @cpu: the CPU whose stash to empty, or -1 for every possible CPU's
+ *
+ * Context: any context but NMI.
+ * Return: the pages given back.
+ */
+unsigned long pa_large_stash_drain(int cpu)
+{
+	unsigned long pages = 0;
+	unsigned int c, order;
+
+	for_each_possible_cpu(c) {
+		if (cpu >= 0 && c != cpu)
+			continue;
+		for (order = 0; order < PA_STASH_ORDERS; order++)
+			pages += stash_release(&per_cpu_ptr(&pa_large_stash, c)->page[order],
+					       order);
+	}
+	return pages;
+}
+EXPORT_SYMBOL_IF_KUNIT(pa_large_stash_drain);
+
+/**
+ * pa_large_stash_reap() - the reaper's pass over this CPU's stash
+ *
+ * Empties every slot that holds the page it held at the previous pass: a
+ * page that no allocation of its order on this CPU took since.
+ *
+ * Context: process context, on the CPU whose stash it is (a reaper).
+ */
+void pa_large_stash_reap(void)
+{
+	struct pa_large_stash *stash = raw_cpu_ptr(&pa_large_stash);
+	unsigned int order;
+
+	for (order = 0; order < PA_STASH_ORDERS; order++) {
+		void *addr = READ_ONCE(stash->page[order]);
+
+		if (addr && addr == stash->seen[order] &&
+		    cmpxchg(&stash->page[order], addr, NULL) == addr)
+			__free_pages(virt_to_page(addr), order);
+		stash->seen[order] = READ_ONCE(stash->page[order]);
+	}
+}
+
+/**
  * pa_large_init() - set up the table of large allocations
  * @kmalloc: serve every request of every pool from kmalloc (backend=kmalloc)
  *
@@ -723,6 +876,7 @@ void pa_large_exit(void)
 {
 	cancel_work_sync(&table_grow_work);
 	flush_work(&deferred_vfree_work);
+	pa_large_stash_drain(-1);
 	kvfree(pa_large_table);
 	pa_large_table = NULL;
 }

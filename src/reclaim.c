@@ -27,6 +27,12 @@
  *
  * Runs that become empty go back to their arena, and arenas that become
  * empty to the page allocator, through the usual paths.
+ *
+ * The large path's per-CPU stash of freed pages (large.c) follows the same
+ * rules: the reaper empties a slot that sat unused for a whole interval, a
+ * dead CPU's stash is emptied, and the shrinker counts and gives back every
+ * stashed page before it drains any cache (no interrupt needed: any CPU may
+ * empty a stash).
  */
 #include <linux/atomic.h>
 #include <linux/cpu.h>
@@ -89,6 +95,7 @@ static void reap_fn(struct work_struct *work)
 		for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
 			pa_cache_drain_local(pool, true);
 		pa_pool_unlock();
+		pa_large_stash_reap();
 	} else {
 		delay = PA_REAP_RETRY + get_random_u32() % PA_REAP_RETRY;
 	}
@@ -122,6 +129,7 @@ static int pa_cpu_dead(unsigned int cpu)
 	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
 		pa_cache_drain_cpu(pool, cpu);
 	pa_pool_unlock();
+	pa_large_stash_drain(cpu);
 	return 0;
 }
 
@@ -161,8 +169,9 @@ static unsigned long shrink_pool(struct pa_pool *pool, bool drain)
  * @shrinker: ours
  * @sc: the request
  *
- * Pages of empty arenas, and the pages' worth of bytes in the per-CPU
- * caches of online CPUs (an estimate: see the top of this file).
+ * Pages of empty arenas and of the large path's stashes, and the pages'
+ * worth of bytes in the per-CPU caches of online CPUs (an estimate: see
+ * the top of this file).
  *
  * Context: reclaim.
  * Return: the pages, or SHRINK_EMPTY.
@@ -170,11 +179,11 @@ static unsigned long shrink_pool(struct pa_pool *pool, bool drain)
 VISIBLE_IF_KUNIT unsigned long pa_reclaim_count(struct shrinker *shrinker,
 						struct shrink_control *sc)
 {
-	unsigned long pages = 0;
+	unsigned long pages = pa_large_stash_pages();
 	struct pa_pool *pool;
 
 	if (!pa_pool_trylock())
-		return 0;
+		return pages;
 	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
 		pages += pa_arena_empty_pages(pool) +
 			 pa_cache_bytes(pool) / PAGE_SIZE;
@@ -188,9 +197,10 @@ EXPORT_SYMBOL_IF_KUNIT(pa_reclaim_count);
  * @shrinker: ours
  * @sc: the request; @sc->nr_to_scan pages
  *
- * Empty arenas go first, with no interrupt to any CPU; while fewer than
- * @sc->nr_to_scan pages came back, the caches of one pool after another
- * are drained (see the top of this file for when they are not).
+ * Stashed pages and empty arenas go first, with no interrupt to any CPU;
+ * while fewer than @sc->nr_to_scan pages came back, the caches of one pool
+ * after another are drained (see the top of this file for when they are
+ * not).
  *
  * Context: reclaim.
  * Return: the pages given back, or SHRINK_STOP.
@@ -198,13 +208,13 @@ EXPORT_SYMBOL_IF_KUNIT(pa_reclaim_count);
 VISIBLE_IF_KUNIT unsigned long pa_reclaim_scan(struct shrinker *shrinker,
 					       struct shrink_control *sc)
 {
-	unsigned long freed = 0;
+	unsigned long freed = pa_large_stash_drain(-1);
 	struct pa_pool *pool;
 	bool drained = false;
 
 	/* Pool creation allocates under the lock: reclaim must not wait. */
 	if (!pa_pool_trylock())
-		return SHRINK_STOP;
+		return freed ?: SHRINK_STOP;
 	for (pool = pa_pool_next(NULL); pool; pool = pa_pool_next(pool))
 		freed += shrink_pool(pool, false);
 	if (pa_shrink_idle && time_before(jiffies, pa_shrink_idle_until))

@@ -95,6 +95,9 @@ extern unsigned int pa_nr_classes;
 extern unsigned int pa_class_size[];
 extern struct pa_pool *pa_default_pool;
 void pa_cache_drain_all(struct pa_pool *pool);
+unsigned long pa_large_stash_pages(void);
+unsigned long pa_large_stash_drain(int cpu);
+void pa_large_stash_reap(void);
 
 /*
  * A planted bug: a write the test makes on purpose where the client may

@@ -218,6 +218,10 @@ static void test_pool_destroy_gives_everything_back(void)
 	pa_t_log_count("destroyed with 169 live blocks");
 	pa_pool_destroy(pool);
 	PA_CHECK_EQ(pa_t_log_matches(), 1);
+	/* One of the two 8-page blocks waits in this CPU's stash. */
+	PA_CHECK_EQ(pa_large_stash_pages(), 8);
+	PA_CHECK_EQ(pa_user_pages(), meta + 8);
+	PA_CHECK_EQ(pa_user_shrink(), 8);
 	PA_CHECK_EQ(pa_user_pages(), meta);
 }
 
@@ -393,7 +397,123 @@ static void test_large_atomic_uses_pages(void)
 	pa_free(p);
 	pa_free(q);
 	PA_CHECK_EQ(pa_t_stats(NULL).large_live, 0);
+	/* q's pages wait in the stash; p's, above 32 KiB, are gone. */
+	PA_CHECK_EQ(pa_user_pages(), meta + pa_large_stash_pages());
+	PA_CHECK_EQ(pa_large_stash_drain(-1),
+		    t_large_usable(pa_small_max + 1) / PAGE_SIZE);
 	PA_CHECK_EQ(pa_user_pages(), meta);
+}
+
+/*
+ * A freed block of up to 32 KiB leaves its pages in this CPU's stash, one
+ * block per order, counted in no pool, and refused as a pointer; the next
+ * request of that order takes them back (zeroed when asked), but for a
+ * caller that asks for memory cgroup accounting.
+ */
+static void test_medium_stash_reuses_the_last_freed_pages(void)
+{
+	unsigned long meta = pa_user_pages();
+	size_t size = 3 * PAGE_SIZE, usable = 4 * PAGE_SIZE;
+	unsigned char *p = pa_alloc(size, GFP_KERNEL), *q, *r;
+
+	PA_CHECK(p);
+	memset(p, 0xa5, size);
+	pa_free(p);
+	PA_CHECK_EQ(pa_large_stash_pages(), usable / PAGE_SIZE);
+	PA_CHECK_EQ(pa_user_pages(), meta + usable / PAGE_SIZE);
+	PA_CHECK_EQ(pa_t_stats(NULL).pages_held, 0);
+	PA_CHECK(!pa_owns(p));
+	pa_free(p);
+	PA_CHECK_EQ(pa_t_stats(NULL).invalid_frees, 1);
+
+	q = pa_alloc(size, GFP_KERNEL_ACCOUNT);
+	PA_CHECK(q && q != p);
+	r = pa_zalloc(usable, GFP_ATOMIC);
+	PA_CHECK(r == p);
+	PA_CHECK(!memchr_inv(r, 0, usable));
+	PA_CHECK_EQ(pa_large_stash_pages(), 0);
+	PA_CHECK_EQ(pa_t_stats(NULL).pages_held, 2 * usable / PAGE_SIZE);
+
+	/* The slot holds one block: the second is freed for real. */
+	pa_free(q);
+	pa_free(r);
+	PA_CHECK_EQ(pa_large_stash_pages(), usable / PAGE_SIZE);
+	PA_CHECK_EQ(pa_user_pages(), meta + usable / PAGE_SIZE);
+	PA_CHECK_EQ(pa_large_stash_drain(-1), usable / PAGE_SIZE);
+	PA_CHECK_EQ(pa_user_pages(), meta);
+	PA_CHECK_EQ(pa_user_warnings(), 0);
+}
+
+/* Each order has its own slot; init_on_free wipes a page as it is kept. */
+static void test_medium_stash_keeps_one_block_per_order(void)
+{
+	unsigned long meta = pa_user_pages();
+	unsigned char *p[PAGE_ALLOC_COSTLY_ORDER + 1];
+	unsigned long pages = 0;
+	unsigned int order;
+
+	pa_user_init_on(false, true);
+	for (order = get_order(pa_small_max + 1);
+	     order <= PAGE_ALLOC_COSTLY_ORDER; order++) {
+		p[order] = pa_alloc(PAGE_SIZE << order, GFP_KERNEL);
+		PA_CHECK(p[order]);
+		memset(p[order], 0x3c, PAGE_SIZE << order);
+	}
+	for (order = get_order(pa_small_max + 1);
+	     order <= PAGE_ALLOC_COSTLY_ORDER; order++) {
+		pa_free(p[order]);
+		pages += 1UL << order;
+		PA_CHECK_EQ(pa_large_stash_pages(), pages);
+	}
+	PA_CHECK_EQ(pa_user_pages(), meta + pages);
+	for (order = get_order(pa_small_max + 1);
+	     order <= PAGE_ALLOC_COSTLY_ORDER; order++) {
+		unsigned char *q = pa_alloc(PAGE_SIZE << order, GFP_KERNEL);
+
+		PA_CHECK(q == p[order]);
+		/* init_on_free=1: wiped as it was kept. */
+		PA_CHECK(!memchr_inv(q, 0, PAGE_SIZE << order));
+		pa_free(q);
+	}
+	PA_CHECK_EQ(pa_large_stash_drain(-1), pages);
+	PA_CHECK_EQ(pa_user_pages(), meta);
+}
+
+/*
+ * The reaper gives back a stashed block that no allocation took for a
+ * whole interval: at its second pass, not at its first.
+ */
+static void test_medium_stash_is_reaped_when_idle(void)
+{
+	unsigned long meta = pa_user_pages();
+	void *p = pa_alloc(T_CONTIG_MAX, GFP_KERNEL);
+
+	PA_CHECK(p);
+	pa_free(p);
+	PA_CHECK_EQ(pa_large_stash_pages(), T_CONTIG_MAX / PAGE_SIZE);
+	pa_large_stash_reap();
+	PA_CHECK_EQ(pa_large_stash_pages(), T_CONTIG_MAX / PAGE_SIZE);
+	pa_large_stash_reap();
+	PA_CHECK_EQ(pa_large_stash_pages(), 0);
+	PA_CHECK_EQ(pa_user_pages(), meta);
+}
+
+/* A CPU that goes down leaves nothing in its stash. */
+static void test_medium_stash_of_a_dead_cpu_is_emptied(void)
+{
+	unsigned long meta = pa_user_pages();
+	void *p;
+
+	pa_user_set_cpu(1);
+	p = pa_alloc(T_CONTIG_MAX, GFP_KERNEL);
+	PA_CHECK(p);
+	pa_free(p);
+	pa_user_set_cpu(0);
+	PA_CHECK_EQ(pa_large_stash_pages(), T_CONTIG_MAX / PAGE_SIZE);
+	PA_CHECK_EQ(pa_user_cpu_down(1), 0);
+	PA_CHECK_EQ(pa_large_stash_pages(), 0);
+	PA_CHECK_EQ(pa_user_pages(), meta);
+	PA_CHECK_EQ(pa_user_cpu_up(1), 0);
 }
 
 /* Beyond the page allocator's largest order an atomic request fails. */
@@ -501,6 +621,10 @@ const struct pa_case pa_pages_cases[] = {
 	PA_CASE(test_medium_gets_contiguous_pages, ""),
 	PA_CASE(test_medium_falls_back_to_vmalloc, ""),
 	PA_CASE(test_large_atomic_uses_pages, ""),
+	PA_CASE(test_medium_stash_reuses_the_last_freed_pages, ""),
+	PA_CASE(test_medium_stash_keeps_one_block_per_order, ""),
+	PA_CASE(test_medium_stash_is_reaped_when_idle, ""),
+	PA_CASE(test_medium_stash_of_a_dead_cpu_is_emptied, ""),
 	PA_CASE(test_large_atomic_beyond_max_order_fails, ""),
 	PA_CASE(test_many_large_allocations_grow_the_table, ""),
 	PA_CASE(test_large_shrunk_in_place_frees_whole, ""),

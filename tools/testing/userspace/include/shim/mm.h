@@ -102,6 +102,11 @@ struct page;
 #define get_order(size)	\
 	((size) <= PAGE_SIZE ? 0 : fls_long(((size) - 1) >> PAGE_SHIFT))
 
+/* One memory node, and no memory cgroup charges a page. */
+#define page_to_nid(page)	((void)(page), 0)
+#define numa_mem_id()		0
+#define PageMemcgKmem(page)	((void)(page), false)
+
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 void __free_pages(struct page *page, unsigned int order);
 unsigned long __get_free_pages(gfp_t gfp, unsigned int order);
