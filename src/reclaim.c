@@ -23,7 +23,7 @@
  *    CPUs that cache blocks of the pool, and after a drain round that freed
  *    nothing, as when busy CPUs refill their caches at once, the shrinker
  *    drains no cache for PA_REAP_INTERVAL.  It reports the pages the arenas
- *    gave back, nothing else.
+ *    (and the stashes, below) gave back, nothing else.
  *
  * Runs that become empty go back to their arena, and arenas that become
  * empty to the page allocator, through the usual paths.
