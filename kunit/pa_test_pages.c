@@ -196,8 +196,41 @@ static void test_medium_stash_reuses_the_last_freed_pages(struct kunit *test)
 }
 
 /*
- * The reaper of a CPU gives back a stashed block that no allocation took
- * since its previous pass.
+ * A block whose page someone else still holds (get_page()) is not stashed:
+ * freeing it drops only pool_alloc's reference, as kfree() would, and the
+ * page lives until the last put_page().
+ */
+static void test_medium_stash_skips_a_page_someone_holds(struct kunit *test)
+{
+	struct pa_pool *pool = pa_test_pool(test, "stash-held");
+	size_t size = 3 * PAGE_SIZE;
+	struct page *page;
+	char *p, *q;
+
+	pa_test_need_pool_backend(test, "the stash");
+	pa_test_pin(test);
+	pa_large_stash_drain(-1);
+	p = pa_pool_alloc(pool, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_FALSE(test, is_vmalloc_addr(p));
+	page = virt_to_page(p);
+	get_page(page);
+	memset(p, 0x6b, size);
+	pa_free(p);
+	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(), 0UL);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	q = pa_pool_alloc(pool, size, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	/* The holder's data is intact. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(page_address(page), 0x6b, size));
+	put_page(page);
+	pa_free(q);
+	pa_large_stash_drain(-1);
+}
+
+/*
+ * The reaper of a CPU gives back a stashed block that no allocation or
+ * free of its order used since its previous pass.
  */
 static void test_medium_stash_is_reaped_when_idle(struct kunit *test)
 {
@@ -633,6 +666,7 @@ static struct kunit_case pa_pages_cases[] = {
 	KUNIT_CASE(test_medium_gets_contiguous_pages),
 	KUNIT_CASE(test_medium_falls_back_to_vmalloc),
 	KUNIT_CASE(test_medium_stash_reuses_the_last_freed_pages),
+	KUNIT_CASE(test_medium_stash_skips_a_page_someone_holds),
 	KUNIT_CASE(test_medium_stash_is_reaped_when_idle),
 	KUNIT_CASE(test_large_atomic_uses_pages),
 	KUNIT_CASE(test_large_atomic_beyond_max_order_fails),

@@ -18,8 +18,11 @@
  * through the page allocator, which costs several hundred instructions even
  * from its own per-CPU lists.  A slot is one word, claimed and filled with
  * cmpxchg, so any context and any CPU may empty it: the reaper empties a
- * slot that held the same page at two passes in a row, the shrinker and
- * module unload empty them all, and a dead CPU's are emptied at once.
+ * slot that its CPU neither filled nor emptied since the previous pass, the
+ * shrinker and module unload empty them all, and a dead CPU's are emptied
+ * at once.
+ * A page that another holder keeps (a client's get_page()) is not kept, nor
+ * is any while debug_pagealloc or page poisoning wants to see pages freed.
  * Only a page of this CPU's memory node that no memory cgroup was charged
  * for is kept, and only a caller that does not ask for accounting is given
  * one, so that neither the node nor the charge of a page changes hands.
@@ -137,13 +140,14 @@ static DECLARE_WORK(table_grow_work, table_grow_fn);
 
 /*
  * A CPU's stash: @page[order] is a freed compound page's address, or NULL.
- * Any CPU may empty a slot (cmpxchg); only its own CPU fills it, but for a
- * task that migrates between reading the CPU and the cmpxchg, which is
- * harmless.  @seen is what the CPU's reaper found at its last pass.
+ * Only its own CPU fills a slot, with preemption disabled; any CPU may
+ * empty one (xchg or cmpxchg: whoever turns it to NULL owns the page).
+ * @used[order] says the slot was filled or emptied on its CPU since the
+ * CPU's reaper last looked.
  */
 struct pa_large_stash {
 	void *page[PA_STASH_ORDERS];
-	void *seen[PA_STASH_ORDERS];
+	bool used[PA_STASH_ORDERS];
 };
 
 static DEFINE_PER_CPU(struct pa_large_stash, pa_large_stash);
@@ -303,12 +307,21 @@ static void table_grow_fn(struct work_struct *work)
  */
 static void *stash_take(size_t size, gfp_t gfp)
 {
-	void **slot = &raw_cpu_ptr(&pa_large_stash)->page[get_order(size)];
-	void *addr = READ_ONCE(*slot);
+	unsigned int order = get_order(size);
+	struct pa_large_stash *stash;
+	void *addr;
 
-	if (!addr || (gfp & __GFP_ACCOUNT) || cmpxchg(slot, addr, NULL) != addr)
+	if (gfp & __GFP_ACCOUNT)
 		return NULL;
-	if (want_init_on_alloc(gfp)) {
+	stash = get_cpu_ptr(&pa_large_stash);
+	addr = READ_ONCE(stash->page[order]);
+	if (addr && cmpxchg(&stash->page[order], addr, NULL) == addr)
+		WRITE_ONCE(stash->used[order], true);
+	else
+		addr = NULL;
+	put_cpu_ptr(&pa_large_stash);
+	/* As the page allocator: init_on_free wiped it as it was kept. */
+	if (addr && want_init_on_alloc(gfp) && !want_init_on_free()) {
 		pa_sanitize_open(addr, size);
 		memset(addr, 0, size);
 	}
@@ -322,11 +335,21 @@ static void *stash_take(size_t size, gfp_t gfp)
  */
 static bool stash_put(void *addr, size_t size)
 {
-	void **slot = &raw_cpu_ptr(&pa_large_stash)->page[get_order(size)];
+	unsigned int order = get_order(size);
 	struct page *page = virt_to_page(addr);
+	struct pa_large_stash *stash;
+	bool kept;
 
-	if (READ_ONCE(*slot) || PageMemcgKmem(page) ||
-	    page_to_nid(page) != numa_mem_id())
+	/*
+	 * Not a page that someone else still holds (a client's get_page():
+	 * __free_pages() only drops our reference), that a memcg was charged
+	 * for, of another node, or that the page allocator's own debugging
+	 * (unmapping, poisoning) must see freed.
+	 */
+	if (READ_ONCE(raw_cpu_ptr(&pa_large_stash)->page[order]) ||
+	    page_ref_count(page) != 1 || PageMemcgKmem(page) ||
+	    page_to_nid(page) != numa_mem_id() ||
+	    debug_pagealloc_enabled_static() || page_poisoning_enabled_static())
 		return false;
 	/* The page allocator would have wiped it now: so does the stash. */
 	if (want_init_on_free()) {
@@ -334,7 +357,13 @@ static bool stash_put(void *addr, size_t size)
 		memset(addr, 0, size);
 	}
 	pa_sanitize_poison(addr, size);
-	return !cmpxchg(slot, NULL, addr);
+	/* Preemption off: the slot is an online CPU's, and @used its own. */
+	stash = get_cpu_ptr(&pa_large_stash);
+	kept = !cmpxchg(&stash->page[order], NULL, addr);
+	if (kept)
+		WRITE_ONCE(stash->used[order], true);
+	put_cpu_ptr(&pa_large_stash);
+	return kept;
 }
 
 /* Give the page in @slot, of @order, back to the page allocator. */
@@ -828,24 +857,23 @@ EXPORT_SYMBOL_IF_KUNIT(pa_large_stash_drain);
 /**
  * pa_large_stash_reap() - the reaper's pass over this CPU's stash
  *
- * Empties every slot that holds the page it held at the previous pass: a
- * page that no allocation of its order on this CPU took since.
+ * Gives back the page of every slot that was neither filled nor emptied
+ * since the previous pass.
  *
  * Context: process context, on the CPU whose stash it is (a reaper).
  */
 void pa_large_stash_reap(void)
 {
-	struct pa_large_stash *stash = raw_cpu_ptr(&pa_large_stash);
+	struct pa_large_stash *stash = get_cpu_ptr(&pa_large_stash);
 	unsigned int order;
 
 	for (order = 0; order < PA_STASH_ORDERS; order++) {
-		void *addr = READ_ONCE(stash->page[order]);
-
-		if (addr && addr == stash->seen[order] &&
-		    cmpxchg(&stash->page[order], addr, NULL) == addr)
-			__free_pages(virt_to_page(addr), order);
-		stash->seen[order] = READ_ONCE(stash->page[order]);
+		if (READ_ONCE(stash->used[order]))
+			WRITE_ONCE(stash->used[order], false);
+		else
+			stash_release(&stash->page[order], order);
 	}
+	put_cpu_ptr(&pa_large_stash);
 }
 
 /**

@@ -468,10 +468,10 @@ static void test_medium_stash_keeps_one_block_per_order(void)
 	PA_CHECK_EQ(pa_user_pages(), meta + pages);
 	for (order = get_order(pa_small_max + 1);
 	     order <= PAGE_ALLOC_COSTLY_ORDER; order++) {
-		unsigned char *q = pa_alloc(PAGE_SIZE << order, GFP_KERNEL);
+		unsigned char *q = pa_zalloc(PAGE_SIZE << order, GFP_KERNEL);
 
 		PA_CHECK(q == p[order]);
-		/* init_on_free=1: wiped as it was kept. */
+		/* init_on_free: wiped as it was kept, not again for zalloc. */
 		PA_CHECK(!memchr_inv(q, 0, PAGE_SIZE << order));
 		pa_free(q);
 	}
@@ -480,19 +480,23 @@ static void test_medium_stash_keeps_one_block_per_order(void)
 }
 
 /*
- * The reaper gives back a stashed block that no allocation took for a
- * whole interval: at its second pass, not at its first.
+ * The reaper gives back a stashed block that no allocation or free of its
+ * order used for a whole interval: at its second pass, not at its first,
+ * and not while a loop keeps taking and putting back the same block.
  */
 static void test_medium_stash_is_reaped_when_idle(void)
 {
 	unsigned long meta = pa_user_pages();
-	void *p = pa_alloc(T_CONTIG_MAX, GFP_KERNEL);
+	unsigned int i;
+	void *p;
 
-	PA_CHECK(p);
-	pa_free(p);
-	PA_CHECK_EQ(pa_large_stash_pages(), T_CONTIG_MAX / PAGE_SIZE);
-	pa_large_stash_reap();
-	PA_CHECK_EQ(pa_large_stash_pages(), T_CONTIG_MAX / PAGE_SIZE);
+	for (i = 0; i < 3; i++) {
+		p = pa_alloc(T_CONTIG_MAX, GFP_KERNEL);
+		PA_CHECK(p);
+		pa_free(p);
+		pa_large_stash_reap();
+		PA_CHECK_EQ(pa_large_stash_pages(), T_CONTIG_MAX / PAGE_SIZE);
+	}
 	pa_large_stash_reap();
 	PA_CHECK_EQ(pa_large_stash_pages(), 0);
 	PA_CHECK_EQ(pa_user_pages(), meta);

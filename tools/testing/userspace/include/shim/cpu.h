@@ -167,6 +167,8 @@ void cpus_read_unlock(void);
 	((__typeof__(ptr))((unsigned long)(ptr) + shim_percpu_offset[cpu]))
 #define this_cpu_ptr(ptr)	per_cpu_ptr(ptr, smp_processor_id())
 #define raw_cpu_ptr(ptr)	this_cpu_ptr(ptr)
+#define get_cpu_ptr(ptr)	({ preempt_disable(); this_cpu_ptr(ptr); })
+#define put_cpu_ptr(ptr)	do { (void)(ptr); preempt_enable(); } while (0)
 #define per_cpu(var, cpu)	(*per_cpu_ptr(&(var), cpu))
 #define this_cpu_read(var)	(*this_cpu_ptr(&(var)))
 #define this_cpu_write(var, v)	(*this_cpu_ptr(&(var)) = (v))

@@ -102,10 +102,16 @@ struct page;
 #define get_order(size)	\
 	((size) <= PAGE_SIZE ? 0 : fls_long(((size) - 1) >> PAGE_SHIFT))
 
-/* One memory node, and no memory cgroup charges a page. */
+/*
+ * One memory node, no memory cgroup charges a page, no page allocator
+ * debugging, and no one else takes a reference on a page.
+ */
 #define page_to_nid(page)	((void)(page), 0)
 #define numa_mem_id()		0
 #define PageMemcgKmem(page)	((void)(page), false)
+#define page_ref_count(page)	((void)(page), 1)
+#define debug_pagealloc_enabled_static()	false
+#define page_poisoning_enabled_static()		false
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 void __free_pages(struct page *page, unsigned int order);
