@@ -35,6 +35,8 @@ struct pa_pool *pa_test_pool(struct kunit *test, const char *name);
 struct pa_pool *pa_test_pool_flags(struct kunit *test, const char *name,
 				   unsigned int flags);
 void pa_test_pin(struct kunit *test);
+void *pa_test_stash_block(struct kunit *test, struct pa_pool *pool,
+			  size_t size);
 int pa_test_read_file(const char *path, char *buf, size_t size);
 void pa_test_fill(void *p, int value, size_t n);
 bool pa_test_bytes_are(const void *p, u8 value, size_t n);

@@ -14,6 +14,7 @@
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/sched.h>
+#include <linux/vmalloc.h>
 #include <linux/fault-inject.h>
 #include <linux/umh.h>
 #include <linux/kasan.h>
@@ -141,6 +142,31 @@ void pa_test_pin(struct kunit *test)
 	const struct cpumask *here = cpumask_of(raw_smp_processor_id());
 
 	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, here), 0);
+}
+
+/**
+ * pa_test_stash_block() - a medium block of a test on the large path's stash
+ * @test: the test; skipped with backend=kmalloc, which has no stash
+ * @pool: the pool
+ * @size: more than small_max, at most 32 KiB
+ *
+ * Pins the test to its CPU and empties every stash first, so that what the
+ * test frees next is what this CPU's stash holds.
+ *
+ * Return: the block, contiguous pages; the test ends if there is none.
+ */
+void *pa_test_stash_block(struct kunit *test, struct pa_pool *pool,
+			  size_t size)
+{
+	void *p;
+
+	pa_test_need_pool_backend(test, "large-block stash");
+	pa_test_pin(test);
+	pa_large_stash_drain(-1);
+	p = pa_pool_alloc(pool, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_FALSE(test, is_vmalloc_addr(p));
+	return p;
 }
 
 /* One read of @file at *@pos into @buf, through read_iter or seq_file. */

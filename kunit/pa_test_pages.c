@@ -163,11 +163,7 @@ static void test_medium_stash_reuses_the_last_freed_pages(struct kunit *test)
 	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
 	char *p, *q, *r;
 
-	pa_test_need_pool_backend(test, "the stash");
-	pa_test_pin(test);
-	pa_large_stash_drain(-1);
-	p = pa_pool_alloc(pool, size, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	p = pa_test_stash_block(test, pool, size);
 	memset(p, 0xa5, size);
 	pa_free(p);
 	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(), usable / PAGE_SIZE);
@@ -207,12 +203,7 @@ static void test_medium_stash_skips_a_page_someone_holds(struct kunit *test)
 	struct page *page;
 	char *p, *q;
 
-	pa_test_need_pool_backend(test, "the stash");
-	pa_test_pin(test);
-	pa_large_stash_drain(-1);
-	p = pa_pool_alloc(pool, size, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_FALSE(test, is_vmalloc_addr(p));
+	p = pa_test_stash_block(test, pool, size);
 	page = virt_to_page(p);
 	get_page(page);
 	memset(p, 0x6b, size);
@@ -238,12 +229,8 @@ static void test_medium_stash_is_reaped_when_idle(struct kunit *test)
 	unsigned int cpu;
 	void *p;
 
-	pa_test_need_pool_backend(test, "the stash");
-	pa_test_pin(test);
-	pa_large_stash_drain(-1);
+	p = pa_test_stash_block(test, pool, PA_TEST_CONTIG_MAX);
 	cpu = raw_smp_processor_id();
-	p = pa_pool_alloc(pool, PA_TEST_CONTIG_MAX, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
 	pa_free(p);
 	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(),
 			PA_TEST_CONTIG_MAX / PAGE_SIZE);

@@ -226,12 +226,7 @@ static void test_kasan_read_of_stashed_page_is_use_after_free(struct kunit *test
 	char *p, *q;
 
 	need_kasan(test);
-	pa_test_need_pool_backend(test, "the stash");
-	pa_test_pin(test);
-	pa_large_stash_drain(-1);
-	p = pa_pool_alloc(pool, size, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_ASSERT_FALSE(test, is_vmalloc_addr(p));
+	p = pa_test_stash_block(test, pool, size);
 	pa_free(p);
 	KUNIT_ASSERT_GT(test, pa_large_stash_pages(), 0UL);
 	expect_kasan_report(test, "slab-use-after-free", read_byte, p + 100);
