@@ -47,6 +47,7 @@ struct pab_alloc {
 	const char *name;
 	struct kmem_cache *cache;	/* PAB_CACHE */
 	struct pa_pool *pool;		/* PAB_PA_POOL */
+	struct pa_pool **pools;		/* PAB_PA_POOL: one per worker (Metric B) */
 };
 
 /* What allocator "none" hands out: a non-NULL pointer nothing owns. */

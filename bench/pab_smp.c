@@ -17,6 +17,7 @@
 #include <linux/cpumask.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/string.h>
 #include "pab.h"
 
 /* More CPUs than a bench VM has; the worker table is static. */
@@ -198,22 +199,26 @@ static int pab_allcpu_fn(struct pab_worker *w)
 {
 	const struct pab_objs *o = w->g->priv;
 	void **ptrs = pab_ptrs + (size_t)w->index * o->batch;
+	struct pab_alloc a = *w->g->a;
 	unsigned int done, i;
 
+	/* "pa_cpu": each worker allocates from a pool of its own. */
+	if (a.pools)
+		a.pool = a.pools[w->index];
 	for (done = 0; done < o->objs; done += o->batch) {
 		for (i = 0; i < o->batch; i++) {
-			ptrs[i] = pab_alloc(w->g->a, o->size);
+			ptrs[i] = pab_alloc(&a, o->size);
 			if (unlikely(!ptrs[i]))
 				goto fail;
 		}
 		while (i--)
-			pab_free(w->g->a, ptrs[i]);
+			pab_free(&a, ptrs[i]);
 		cond_resched();
 	}
 	return 0;
 fail:
 	while (i--)
-		pab_free(w->g->a, ptrs[i]);
+		pab_free(&a, ptrs[i]);
 	return -ENOMEM;
 }
 
@@ -235,12 +240,18 @@ static int pab_smp_run(const struct pab_case *c, const struct pab_alloc *a,
 	return pab_on_cpus(s->cpus, s->fn, a, &s->o, ns);
 }
 
-static int pab_smp_measure(const char *name, struct pab_smp *s)
+/*
+ * Measure @s with pa, kmalloc and kmem_cache; with @pools (one per online
+ * CPU, in CPU order), also "pa_cpu": each worker allocates from its own pool.
+ */
+static int pab_smp_measure(const char *name, struct pab_smp *s,
+			   struct pa_pool **pools)
 {
 	struct pab_alloc allocs[] = {
 		{ .kind = PAB_PA, .name = "pa" },
 		{ .kind = PAB_KMALLOC, .name = "kmalloc" },
 		{ .kind = PAB_CACHE, .name = "kmem_cache" },
+		{ .kind = PAB_PA_POOL, .name = "pa_cpu", .pools = pools },
 	};
 	struct pab_case c = { .metric = "B", .name = name, .run = pab_smp_run,
 			      .priv = s };
@@ -253,7 +264,7 @@ static int pab_smp_measure(const char *name, struct pab_smp *s)
 	c.size = size_str;
 	c.param = s->o.batch;
 	c.ops = s->o.objs;
-	return pab_measure(&c, allocs, ARRAY_SIZE(allocs));
+	return pab_measure(&c, allocs, ARRAY_SIZE(allocs) - !pools);
 }
 
 /*
@@ -278,22 +289,40 @@ int pab_cmd_pc(char *args)
 	cpumask_clear(&two);
 	cpumask_set_cpu(first, &two);
 	cpumask_set_cpu(second, &two);
-	return pab_smp_measure("pc", &s);
+	return pab_smp_measure("pc", &s, NULL);
 }
 
 /*
  * allcpu SIZE OBJS BATCH: every online CPU at once allocates BATCH objects
- * of SIZE bytes and frees them (last first), until it has done OBJS.
+ * of SIZE bytes and frees them (last first), until it has done OBJS; with
+ * the default pool (pa), and with a pool per CPU (pa_cpu), which shares no
+ * run, state entry or class lock between the CPUs.
  */
 int pab_cmd_allcpu(char *args)
 {
+	static struct pa_pool *pools[PAB_WORKERS_MAX];
 	struct pab_smp s = { .cpus = cpu_online_mask, .fn = pab_allcpu_fn };
+	unsigned int i, nr = min(num_online_cpus(), PAB_WORKERS_MAX);
+	char name[16];
+	int err = 0;
 
 	if (sscanf(args, "%zu %u %u", &s.o.size, &s.o.objs, &s.o.batch) != 3 ||
 	    !s.o.size || !s.o.objs || !s.o.batch ||
-	    s.o.batch > PAB_LIVE_MAX / min(num_online_cpus(), PAB_WORKERS_MAX))
+	    s.o.batch > PAB_LIVE_MAX / nr)
 		return -EINVAL;
-	return pab_smp_measure("allcpu", &s);
+	for (i = 0; i < nr; i++) {
+		snprintf(name, sizeof(name), "pab-cpu%u", i);
+		pools[i] = pa_pool_create(name, 0);
+		if (IS_ERR(pools[i])) {
+			err = PTR_ERR(pools[i]);
+			break;
+		}
+	}
+	if (!err)
+		err = pab_smp_measure("allcpu", &s, pools);
+	while (i--)
+		pa_pool_destroy(pools[i]);
+	return err;
 }
 
 static int pab_busy_fn(struct pab_worker *w)
