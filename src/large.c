@@ -320,8 +320,12 @@ static void *stash_take(size_t size, gfp_t gfp)
 	else
 		addr = NULL;
 	put_cpu_ptr(&pa_large_stash);
-	/* As the page allocator: init_on_free wiped it as it was kept. */
-	if (addr && want_init_on_alloc(gfp) && !want_init_on_free()) {
+	/*
+	 * Wiped again even when init_on_free wiped it as it was kept: the
+	 * userspace build (its fuzzer) turns the option on and off at run
+	 * time, and the pair of options is rare enough not to matter.
+	 */
+	if (addr && want_init_on_alloc(gfp)) {
 		pa_sanitize_open(addr, size);
 		memset(addr, 0, size);
 	}

@@ -468,10 +468,10 @@ static void test_medium_stash_keeps_one_block_per_order(void)
 	PA_CHECK_EQ(pa_user_pages(), meta + pages);
 	for (order = get_order(pa_small_max + 1);
 	     order <= PAGE_ALLOC_COSTLY_ORDER; order++) {
-		unsigned char *q = pa_zalloc(PAGE_SIZE << order, GFP_KERNEL);
+		unsigned char *q = pa_alloc(PAGE_SIZE << order, GFP_KERNEL);
 
 		PA_CHECK(q == p[order]);
-		/* init_on_free: wiped as it was kept, not again for zalloc. */
+		/* init_on_free: wiped as it was kept. */
 		PA_CHECK(!memchr_inv(q, 0, PAGE_SIZE << order));
 		pa_free(q);
 	}
