@@ -55,6 +55,7 @@
 #include <linux/kmemleak.h>
 #include <linux/llist.h>
 #include <linux/hash.h>
+#include <linux/debug_locks.h>
 #include <linux/memcontrol.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
@@ -321,9 +322,8 @@ static void *stash_take(size_t size, gfp_t gfp)
 		addr = NULL;
 	put_cpu_ptr(&pa_large_stash);
 	/*
-	 * Wiped again even when init_on_free wiped it as it was kept: the
-	 * userspace build (its fuzzer) turns the option on and off at run
-	 * time, and the pair of options is rare enough not to matter.
+	 * Zeroed whenever asked: init_on_free's wipe as it was kept is not
+	 * relied on (the userspace build turns the option on and off).
 	 */
 	if (addr && want_init_on_alloc(gfp)) {
 		pa_sanitize_open(addr, size);
@@ -347,30 +347,39 @@ static bool stash_put(void *addr, size_t size)
 	/*
 	 * Not a page that someone else still holds (a client's get_page():
 	 * __free_pages() only drops our reference), that a memcg was charged
-	 * for, of another node, or that the page allocator's own debugging
-	 * (unmapping, poisoning) must see freed.
+	 * for, or that the page allocator's own debugging (unmapping,
+	 * poisoning, debug objects, which modules cannot call) must see
+	 * freed.  Lockdep's check of a free is made here.
 	 */
 	if (READ_ONCE(raw_cpu_ptr(&pa_large_stash)->page[order]) ||
 	    page_ref_count(page) != 1 || PageMemcgKmem(page) ||
-	    page_to_nid(page) != numa_mem_id() ||
+	    IS_ENABLED(CONFIG_DEBUG_OBJECTS_FREE) ||
 	    debug_pagealloc_enabled_static() || page_poisoning_enabled_static())
 		return false;
+	debug_check_no_locks_freed(addr, size);
 	/* The page allocator would have wiped it now: so does the stash. */
 	if (want_init_on_free()) {
 		pa_sanitize_open(addr, size);
 		memset(addr, 0, size);
 	}
 	pa_sanitize_poison(addr, size);
-	/* Preemption off: the slot is an online CPU's, and @used its own. */
+	/*
+	 * Preemption off: the slot is an online CPU's, of the node this CPU
+	 * allocates from, and @used is its own.
+	 */
 	stash = get_cpu_ptr(&pa_large_stash);
-	kept = !cmpxchg(&stash->page[order], NULL, addr);
+	kept = page_to_nid(page) == numa_mem_id() &&
+	       !cmpxchg(&stash->page[order], NULL, addr);
 	if (kept)
 		WRITE_ONCE(stash->used[order], true);
 	put_cpu_ptr(&pa_large_stash);
 	return kept;
 }
 
-/* Give the page in @slot, of @order, back to the page allocator. */
+/*
+ * Give the page in @slot, of @order, back to the page allocator.
+ * Return: the pages given back, 0 when the slot was empty.
+ */
 static unsigned int stash_release(void **slot, unsigned int order)
 {
 	void *addr = xchg(slot, NULL);
@@ -900,7 +909,8 @@ int pa_large_init(bool kmalloc)
 }
 
 /**
- * pa_large_exit() - finish the deferred work and free the table
+ * pa_large_exit() - finish the deferred work, empty the stashes and free
+ *	the table
  *
  * Context: process context, after every pool is destroyed.
  */

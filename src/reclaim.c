@@ -208,7 +208,7 @@ EXPORT_SYMBOL_IF_KUNIT(pa_reclaim_count);
 VISIBLE_IF_KUNIT unsigned long pa_reclaim_scan(struct shrinker *shrinker,
 					       struct shrink_control *sc)
 {
-	unsigned long freed = pa_large_stash_drain(-1);
+	unsigned long freed = pa_large_stash_drain(-1), before;
 	struct pa_pool *pool;
 	bool drained = false;
 
@@ -220,13 +220,18 @@ VISIBLE_IF_KUNIT unsigned long pa_reclaim_scan(struct shrinker *shrinker,
 	if (pa_shrink_idle && time_before(jiffies, pa_shrink_idle_until))
 		goto out;
 	pa_shrink_idle = false;
+	before = freed;
 	for (pool = pa_pool_next(NULL); pool && freed < sc->nr_to_scan;
 	     pool = pa_pool_next(pool)) {
 		drained |= pa_cache_bytes(pool) != 0;
 		freed += shrink_pool(pool, true);
 	}
-	/* Busy CPUs refill at once: do not interrupt them again for now. */
-	if (drained && !freed) {
+	/*
+	 * Busy CPUs refill at once: do not interrupt them again for now.
+	 * What the stashes and the empty arenas gave before the drains does
+	 * not count (a busy CPU refills its stash as fast).
+	 */
+	if (drained && freed == before) {
 		pa_shrink_idle = true;
 		pa_shrink_idle_until = jiffies + PA_REAP_INTERVAL;
 	}

@@ -112,6 +112,7 @@ struct page;
 #define page_ref_count(page)	((void)(page), 1)
 #define debug_pagealloc_enabled_static()	false
 #define page_poisoning_enabled_static()		false
+#define debug_check_no_locks_freed(from, len)	((void)(from), (void)(len))
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 void __free_pages(struct page *page, unsigned int order);
