@@ -35,6 +35,9 @@ struct pa_pool *pa_test_pool(struct kunit *test, const char *name);
 struct pa_pool *pa_test_pool_flags(struct kunit *test, const char *name,
 				   unsigned int flags);
 void pa_test_pin(struct kunit *test);
+struct irq_work;
+int pa_test_irq_on_busy_cache(struct pa_class *cls, struct irq_work *work,
+			      atomic_t *done);
 void *pa_test_stash_block(struct kunit *test, struct pa_pool *pool,
 			  size_t size);
 int pa_test_read_file(const char *path, char *buf, size_t size);

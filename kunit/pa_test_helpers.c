@@ -14,6 +14,8 @@
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/sched.h>
+#include <linux/irq_work.h>
+#include <linux/jiffies.h>
 #include <linux/vmalloc.h>
 #include <linux/fault-inject.h>
 #include <linux/umh.h>
@@ -172,6 +174,44 @@ void *pa_test_stash_block(struct kunit *test, struct pa_pool *pool,
 		kunit_skip(test, "no contiguous pages of %zu bytes", size);
 	}
 	return p;
+}
+
+/**
+ * pa_test_irq_on_busy_cache() - an interrupt while this CPU's cache is busy
+ * @cls: the class whose cache on this CPU is marked busy, as the fast paths
+ *	mark it while they change it
+ * @work: initialised irq_work, whose function sets *@done when it has run
+ * @done: 0 before
+ *
+ * Queues @work with the cache marked busy and waits (interrupts on, for at
+ * most a second) for it to run there, then unmarks the cache and waits for
+ * @work to finish.  The caller checks *@done and what the work did
+ * afterwards: a failed expectation may allocate.
+ *
+ * Context: process context, the test pinned to its CPU (pa_test_pin()).
+ * Return: how many blocks the cache gained meanwhile (negative: lost).
+ */
+int pa_test_irq_on_busy_cache(struct pa_class *cls, struct irq_work *work,
+			      atomic_t *done)
+{
+	unsigned long deadline;
+	struct pa_cpu_cache *c;
+	int moved;
+
+	preempt_disable();
+	c = this_cpu_ptr(cls->cache);
+	moved = -(int)c->count;
+	WRITE_ONCE(c->busy, 1);
+	irq_work_queue(work);
+	/* Interrupts are on: the work runs at once, or at the next tick. */
+	deadline = jiffies + HZ;
+	while (!atomic_read(done) && time_before(jiffies, deadline))
+		cpu_relax();
+	moved += c->count;
+	WRITE_ONCE(c->busy, 0);
+	preempt_enable();
+	irq_work_sync(work);
+	return moved;
 }
 
 /* One read of @file at *@pos into @buf, through read_iter or seq_file. */
