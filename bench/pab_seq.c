@@ -76,6 +76,30 @@ int pab_cmd_pair(char *args)
 	return pab_measure(&c, allocs, ARRAY_SIZE(allocs));
 }
 
+/*
+ * "SIZE ITERS": ITERS alloc+free pairs of SIZE bytes, at most @max, for
+ * each of @allocs, through pab_large_run(), which empties the lazy vfree
+ * queue before every run.
+ */
+static int pab_pairs_measure(const char *name, char *args, unsigned long max,
+			     const struct pab_alloc *allocs, unsigned int n)
+{
+	struct pab_case c = { .metric = "A", .name = name, .param = 1,
+			      .run = pab_large_run };
+	unsigned long size;
+	unsigned int iters;
+	char size_str[16];
+
+	if (sscanf(args, "%lu %u", &size, &iters) != 2 || !size || !iters ||
+	    size > max)
+		return -EINVAL;
+	snprintf(size_str, sizeof(size_str), "%lu", size);
+	c.size = size_str;
+	c.ops = iters;
+	c.priv = (void *)(uintptr_t)size;
+	return pab_measure(&c, allocs, n);
+}
+
 /* large SIZE ITERS: ITERS alloc+free pairs of SIZE bytes against vmalloc. */
 int pab_cmd_large(char *args)
 {
@@ -84,28 +108,16 @@ int pab_cmd_large(char *args)
 		{ .kind = PAB_PA, .name = "pa" },
 		{ .kind = PAB_VMALLOC, .name = "vmalloc" },
 	};
-	struct pab_case c = { .metric = "A", .name = "large", .param = 1,
-			      .run = pab_large_run };
-	unsigned long size;
-	unsigned int iters;
-	char size_str[16];
 
-	if (sscanf(args, "%lu %u", &size, &iters) != 2 || !size || !iters ||
-	    size > PAB_LARGE_MAX)
-		return -EINVAL;
-	snprintf(size_str, sizeof(size_str), "%lu", size);
-	c.size = size_str;
-	c.ops = iters;
-	c.priv = (void *)(uintptr_t)size;
-	return pab_measure(&c, allocs, ARRAY_SIZE(allocs));
+	return pab_pairs_measure("large", args, PAB_LARGE_MAX, allocs,
+				 ARRAY_SIZE(allocs));
 }
 
 /*
  * medium SIZE ITERS: ITERS alloc+free pairs of SIZE bytes (a few KiB to a
  * few tens of KiB) against kmalloc, which takes whole pages above its
  * largest cache, and kvmalloc, which tries that first and falls back to
- * vmalloc.  The lazy vfree queue is emptied before every run, as for
- * "large": any of the three may use vmalloc.
+ * vmalloc.  Any of the three may use vmalloc, hence pab_large_run().
  */
 int pab_cmd_medium(char *args)
 {
@@ -115,20 +127,9 @@ int pab_cmd_medium(char *args)
 		{ .kind = PAB_KMALLOC, .name = "kmalloc" },
 		{ .kind = PAB_KVMALLOC, .name = "kvmalloc" },
 	};
-	struct pab_case c = { .metric = "A", .name = "medium", .param = 1,
-			      .run = pab_large_run };
-	unsigned long size;
-	unsigned int iters;
-	char size_str[16];
 
-	if (sscanf(args, "%lu %u", &size, &iters) != 2 || !size || !iters ||
-	    size > PAB_MEDIUM_MAX)
-		return -EINVAL;
-	snprintf(size_str, sizeof(size_str), "%lu", size);
-	c.size = size_str;
-	c.ops = iters;
-	c.priv = (void *)(uintptr_t)size;
-	return pab_measure(&c, allocs, ARRAY_SIZE(allocs));
+	return pab_pairs_measure("medium", args, PAB_MEDIUM_MAX, allocs,
+				 ARRAY_SIZE(allocs));
 }
 
 /* N-then-N: N allocations, then N frees in the order of pab_idx. */
