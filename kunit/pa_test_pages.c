@@ -234,21 +234,31 @@ static void reap_pass(struct kunit *test, unsigned int cpu)
 /*
  * The reaper of a CPU gives back a stashed block that no allocation or
  * free of its order used since its previous pass: at its second pass.
+ * The reaper's own timer may also fire between a free and the pass asked
+ * for here, and then that pass is the second: up to three tries to see the
+ * block survive a pass right after its free (the native test, with no
+ * timer, checks it every time).
  */
 static void test_medium_stash_is_reaped_when_idle(struct kunit *test)
 {
 	struct pa_pool *pool = pa_test_pool(test, "stash-reap");
-	unsigned int cpu;
+	const unsigned long pages = PA_TEST_CONTIG_MAX / PAGE_SIZE;
+	unsigned int cpu, tries;
 	void *p;
 
 	p = pa_test_stash_block(test, pool, PA_TEST_CONTIG_MAX);
 	cpu = raw_smp_processor_id();
-	pa_free(p);
-	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(),
-			PA_TEST_CONTIG_MAX / PAGE_SIZE);
-	reap_pass(test, cpu);
-	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(),
-			PA_TEST_CONTIG_MAX / PAGE_SIZE);
+	for (tries = 0; tries < 3; tries++) {
+		if (tries)
+			p = pa_pool_alloc(pool, PA_TEST_CONTIG_MAX, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		pa_free(p);
+		KUNIT_ASSERT_EQ(test, pa_large_stash_pages(), pages);
+		reap_pass(test, cpu);
+		if (pa_large_stash_pages() == pages)
+			break;
+	}
+	KUNIT_EXPECT_LT(test, tries, 3U);
 	reap_pass(test, cpu);
 	KUNIT_EXPECT_EQ(test, pa_large_stash_pages(), 0UL);
 }
